@@ -1,0 +1,66 @@
+using System.Reflection;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsDashboard.DevHost.FunctionRunners;
+
+/// <summary>The kinds of trigger DevHost can run.</summary>
+internal enum TriggerKind
+{
+    Http,
+}
+
+/// <summary>One <c>[Function]</c> method and its trigger.</summary>
+internal sealed record FunctionDescriptor(string Name, Type ClassType, MethodInfo Method, TriggerKind Kind, Attribute Trigger, ParameterInfo TriggerParameter)
+{
+    public HttpTriggerAttribute HttpTrigger => (HttpTriggerAttribute)Trigger;
+}
+
+/// <summary>
+/// Finds every <c>[Function]</c> in the function app, as the worker's metadata generator does. A function whose trigger
+/// DevHost cannot run stops DevHost at startup: no function is silently left out.
+/// </summary>
+internal static class FunctionIndex
+{
+    public static IReadOnlyList<FunctionDescriptor> Discover(Assembly assembly)
+    {
+        var functions = new List<FunctionDescriptor>();
+        var unsupported = new List<string>();
+        foreach (var type in assembly.GetExportedTypes())
+        {
+            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
+            {
+                var function = method.GetCustomAttribute<FunctionAttribute>();
+                if (function is null)
+                {
+                    continue;
+                }
+
+                var trigger = method.GetParameters()
+                    .Select(p => (Parameter: p, Attribute: p.GetCustomAttributes().FirstOrDefault(a => a.GetType().Name.EndsWith("TriggerAttribute", StringComparison.Ordinal))))
+                    .FirstOrDefault(t => t.Attribute is not null);
+                switch (trigger.Attribute)
+                {
+                    case HttpTriggerAttribute:
+                        functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Http, trigger.Attribute, trigger.Parameter));
+                        break;
+                    default:
+                        unsupported.Add($"{function.Name} ({trigger.Attribute?.GetType().Name ?? "no trigger"})");
+                        break;
+                }
+            }
+        }
+
+        if (unsupported.Count > 0)
+        {
+            throw new InvalidOperationException($"DevHost has no runner for these functions: {string.Join(", ", unsupported)}. Add one in DevHost/FunctionRunners.");
+        }
+
+        var duplicates = functions.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0)
+        {
+            throw new InvalidOperationException($"Duplicate function names: {string.Join(", ", duplicates)}.");
+        }
+
+        return functions;
+    }
+}

@@ -1,0 +1,110 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Reflection;
+using FunctionsDashboard.Functions.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace FunctionsDashboard.DevHost.FunctionRunners;
+
+/// <summary>Maps every HTTP-triggered function at its Azure route and verbs.</summary>
+internal static partial class HttpFunctionEndpoints
+{
+    /// <summary>Problem type of DevHost's 404 when no function has the route.</summary>
+    public const string NoFunctionProblemType = "urn:functionsdashboard:devhost:no-function";
+
+    public static IEndpointRouteBuilder MapHttpFunctions(this IEndpointRouteBuilder endpoints, IEnumerable<FunctionDescriptor> functions, string routePrefix)
+    {
+        foreach (var function in functions.Where(f => f.Kind == TriggerKind.Http))
+        {
+            FunctionInvoker.Validate(function, CanBind);
+            var route = function.HttpTrigger.Route ?? function.Name;
+            var pattern = string.IsNullOrEmpty(routePrefix) ? route : $"{routePrefix}/{route}";
+            var methods = function.HttpTrigger.Methods is { Length: > 0 } m
+                ? m.Select(v => v.ToUpperInvariant()).ToArray()
+                : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+            endpoints.MapMethods(pattern, methods, context => InvokeAsync(function, context))
+                .WithName(function.Name)
+                .WithMetadata(function);
+        }
+
+        return endpoints;
+    }
+
+    /// <summary>
+    /// After routing: a request no endpoint matched gets a 404 problem that says so (a wrong verb on a known route
+    /// still gets routing's 405).
+    /// </summary>
+    public static IApplicationBuilder UseNoFunctionProblem(this IApplicationBuilder app) =>
+        app.Use((context, next) => context.GetEndpoint() is not null
+            ? next(context)
+            : TypedResults.Problem(
+                type: NoFunctionProblemType,
+                title: "No function here",
+                detail: $"No function of this app is mapped at {context.Request.Method} {context.Request.Path}.",
+                statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context));
+
+    private static bool CanBind(ParameterInfo parameter) =>
+        parameter.ParameterType == typeof(HttpRequest)
+        || parameter.ParameterType == typeof(HttpContext)
+        || parameter.ParameterType == typeof(CancellationToken)
+        || TypeDescriptor.GetConverter(parameter.ParameterType).CanConvertFrom(typeof(string));
+
+    private static object? Bind(ParameterInfo parameter, HttpContext context)
+    {
+        if (parameter.ParameterType == typeof(HttpRequest))
+        {
+            return context.Request;
+        }
+
+        if (parameter.ParameterType == typeof(HttpContext))
+        {
+            return context;
+        }
+
+        if (parameter.ParameterType == typeof(CancellationToken))
+        {
+            return context.RequestAborted;
+        }
+
+        // Route values bind by name, as the Functions host binds them.
+        return context.Request.RouteValues.TryGetValue(parameter.Name!, out var value) && value is not null
+            ? TypeDescriptor.GetConverter(parameter.ParameterType).ConvertFromInvariantString(Convert.ToString(value, CultureInfo.InvariantCulture)!)
+            : parameter.HasDefaultValue ? parameter.DefaultValue : null;
+    }
+
+    private static async Task InvokeAsync(FunctionDescriptor function, HttpContext context)
+    {
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost.Functions");
+        object? result;
+        try
+        {
+            result = await FunctionInvoker.InvokeAsync(function, context.RequestServices, p => Bind(p, context));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception exception)
+        {
+            Log.FunctionFailed(logger, function.Name, exception);
+            if (!context.Response.HasStarted)
+            {
+                var environment = context.RequestServices.GetRequiredService<IHostEnvironment>();
+                await Problems.Unhandled(exception, environment.IsDevelopment(), context.TraceIdentifier).ExecuteAsync(context);
+            }
+
+            return;
+        }
+
+        if (result is IResult httpResult)
+        {
+            await httpResult.ExecuteAsync(context);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 9001, EventName = "DevHostFunctionFailed", Level = LogLevel.Error, Message = "Function {Function} failed")]
+        public static partial void FunctionFailed(ILogger logger, string function, Exception exception);
+    }
+}

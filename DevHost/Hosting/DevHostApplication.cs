@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+using FunctionsDashboard.DevHost.FunctionRunners;
+using FunctionsDashboard.Functions;
+using FunctionsDashboard.Functions.Health;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.DevHost.Hosting;
+
+/// <summary>
+/// Builds DevHost: the function app's own composition (<see cref="DashboardComposition.AddDashboard{TBuilder}"/>) on
+/// Kestrel, its HTTP functions mapped at their Azure routes, plus the local stand-ins for cloud services.
+/// </summary>
+public static partial class DevHostApplication
+{
+    /// <summary>Core Tools' default port, used unless <c>PORT</c> or <c>--urls</c> says otherwise.</summary>
+    public const int DefaultPort = 7071;
+
+    /// <summary>Builds the app. <paramref name="configure"/> lets tests add settings before the services are built.</summary>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            EnvironmentName = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environments.Development,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        var root = builder.Configuration["DevHost:Root"]
+            ?? LocalSettings.FindRoot(Directory.GetCurrentDirectory(), AppContext.BaseDirectory)
+            ?? throw new InvalidOperationException("DevHost: cannot find the repository root (host.json + FunctionsDashboard.sln). Pass --DevHost:Root=<path>.");
+        var settings = LocalSettings.Load(root);
+
+        // local.settings.json Values sit below environment variables and the command line, as under Core Tools.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings.Values });
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Azure"] = "Warning",
+            },
+        });
+
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            var port = int.TryParse(builder.Configuration["PORT"], out var p) ? p : DefaultPort;
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+
+        builder.Services.AddProblemDetails();
+        builder.AddDashboard();
+        configure?.Invoke(builder);
+
+        var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseNoFunctionProblem();
+        app.MapHttpFunctions(functions, settings.RoutePrefix);
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost");
+        Log.Settings(logger, settings.Root, settings.SettingsFile ?? "(none)", settings.RoutePrefix, functions.Count);
+        return app;
+    }
+
+    /// <summary>Runs DevHost until Ctrl-C. Returns a process exit code; startup problems are printed plainly.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            await using var app = Create(args);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"DevHost: the port is already in use ({e.Message}). Stop the other process or set PORT.");
+            return 2;
+        }
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"DevHost: cannot start: {e.Message}");
+            return 3;
+        }
+    }
+
+    /// <summary>The base address Kestrel actually bound (useful with port 0).</summary>
+    public static Uri BaseAddress(this WebApplication app)
+    {
+        var address = app.Urls.First();
+        return new Uri(address.Replace("[::]", IPAddress.Loopback.ToString(), StringComparison.Ordinal));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 9101, EventName = "DevHostSettings", Level = LogLevel.Information,
+            Message = "DevHost root {Root}, settings {SettingsFile}, route prefix '{RoutePrefix}', {FunctionCount} function(s)")]
+        public static partial void Settings(ILogger logger, string root, string settingsFile, string routePrefix, int functionCount);
+    }
+}

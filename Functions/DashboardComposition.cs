@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Hosting;
+
+namespace FunctionsDashboard.Functions;
+
+/// <summary>
+/// The app's table of contents: every feature's registration, in one place, shared by the Functions worker
+/// and DevHost so both run the same code.
+/// </summary>
+public static class DashboardComposition
+{
+    /// <summary>Adds every feature of the dashboard backend.</summary>
+    public static TBuilder AddDashboard<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddDashboardCore();   // options, TimeProvider, storage, readiness, health
+        return builder;
+    }
+}

@@ -1,0 +1,44 @@
+using FunctionsDashboard.Health;
+using FunctionsDashboard.Options;
+using FunctionsDashboard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard;
+
+/// <summary>Registers the host-agnostic core: options, time, storage, readiness and health.</summary>
+public static class DashboardCoreExtensions
+{
+    /// <summary>Adds the core services. Options are validated when the host starts.</summary>
+    public static TBuilder AddDashboardCore<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<DashboardOptions>()
+            .BindConfiguration(DashboardOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
+
+        services.AddOptions<StorageOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<StorageOptions>, StorageOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.TryAddSingleton<DashboardStorage>();
+
+        services.TryAddSingleton<Readiness>();
+        services.TryAddSingleton<DashboardHealth>();
+        services.AddSingleton<IStartupStep, StorageProvisioningStep>();
+        services.AddHostedService<StartupService>();
+        return builder;
+    }
+
+    /// <summary>Declares a table, queue or container the app needs; it is created at startup before the app is ready.</summary>
+    public static IServiceCollection AddStorageResource(this IServiceCollection services, StorageResourceKind kind, string name)
+    {
+        services.AddSingleton(new StorageResource(kind, name));
+        return services;
+    }
+}
