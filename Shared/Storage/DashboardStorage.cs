@@ -18,11 +18,13 @@ public sealed class DashboardStorage
     public const QueueMessageEncoding MessageEncoding = QueueMessageEncoding.Base64;
 
     private readonly TableServiceClient _probe;
+    private readonly string _prefix;
 
     /// <summary>Creates the clients.</summary>
     public DashboardStorage(IOptions<StorageOptions> storageOptions, IOptions<DashboardOptions> dashboardOptions)
     {
         var options = storageOptions.Value;
+        _prefix = options.Prefix;
         var timeout = dashboardOptions.Value.ConnectionTimeout;
 
         Tables = CreateTables(options, Configure(new TableClientOptions(), timeout, maxRetries: 3));
@@ -41,6 +43,18 @@ public sealed class DashboardStorage
 
     /// <summary>The blob service.</summary>
     public BlobServiceClient Blobs { get; }
+
+    /// <summary>The real name of a table, queue or container: the base name with <see cref="StorageOptions.Prefix"/>.</summary>
+    public string Name(string baseName) => _prefix + baseName;
+
+    /// <summary>The client of a table, by base name.</summary>
+    public TableClient Table(string baseName) => Tables.GetTableClient(Name(baseName));
+
+    /// <summary>The client of a queue, by base name.</summary>
+    public QueueClient Queue(string baseName) => Queues.GetQueueClient(Name(baseName));
+
+    /// <summary>The client of a blob container, by base name.</summary>
+    public BlobContainerClient Container(string baseName) => Blobs.GetBlobContainerClient(Name(baseName));
 
     /// <summary>Proves the table service answers (one request, no retries). Throws when it does not.</summary>
     public async Task ProbeAsync(CancellationToken cancellationToken)

@@ -29,6 +29,13 @@ public sealed class StorageOptions
     /// <summary>Client id of a user-assigned managed identity.</summary>
     public string? ClientId { get; set; }
 
+    /// <summary>
+    /// Prefix for every table, queue and container name (setting <c>Storage__Prefix</c>; lowercase letters and digits,
+    /// starting with a letter, at most 16). Empty by default. Lets tests and side-by-side local runs share one Azurite;
+    /// leave it empty under the Functions host, whose queue triggers listen on the plain queue names.
+    /// </summary>
+    public string Prefix { get; set; } = "";
+
     /// <summary>True when the identity-based form is configured.</summary>
     public bool UsesIdentity => string.IsNullOrWhiteSpace(ConnectionString) && TableServiceUri is not null;
 }

@@ -11,6 +11,7 @@ internal sealed class StorageOptionsSetup(IConfiguration configuration) : IConfi
 {
     public void Configure(StorageOptions options)
     {
+        options.Prefix = configuration["Storage:Prefix"] ?? "";
         var section = configuration.GetSection(StorageOptions.ConnectionName);
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
@@ -38,6 +39,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
+        if (options.Prefix.Length > 16 || (options.Prefix.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(options.Prefix, "^[a-z][a-z0-9]*$")))
+        {
+            return ValidateOptionsResult.Fail($"Storage:Prefix ('{options.Prefix}') must be at most 16 lowercase letters and digits, starting with a letter.");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             return ValidateOptionsResult.Success;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FunctionsDashboard.Storage;
 
-/// <summary>A table, queue or blob container the app needs; created at startup when missing.</summary>
+/// <summary>A table, queue or blob container the app needs (by base name, before the prefix); created at startup when missing.</summary>
 /// <param name="Kind">Which service.</param>
 /// <param name="Name">Its name.</param>
 public sealed record StorageResource(StorageResourceKind Kind, string Name);
@@ -37,13 +37,13 @@ internal sealed partial class StorageProvisioningStep(
             switch (resource.Kind)
             {
                 case StorageResourceKind.Table:
-                    await storage.Tables.CreateTableIfNotExistsAsync(resource.Name, cancellationToken);
+                    await storage.Table(resource.Name).CreateIfNotExistsAsync(cancellationToken);
                     break;
                 case StorageResourceKind.Queue:
-                    await storage.Queues.GetQueueClient(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                    await storage.Queue(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
                     break;
                 case StorageResourceKind.BlobContainer:
-                    await storage.Blobs.GetBlobContainerClient(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                    await storage.Container(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
                     break;
                 default:
                     throw new InvalidOperationException($"Unknown storage resource kind {resource.Kind}.");

@@ -34,6 +34,8 @@ public sealed class DevHostServer : IAsyncDisposable
         var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["AzureWebJobsStorage"] = storageConnectionString,
+            // Each server gets its own tables, queues and containers in the shared Azurite.
+            ["Storage:Prefix"] = UniquePrefix(),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -57,6 +59,9 @@ public sealed class DevHostServer : IAsyncDisposable
 
         return server;
     }
+
+    /// <summary>A fresh storage name prefix (lowercase letters and digits, starting with a letter).</summary>
+    public static string UniquePrefix() => "t" + Guid.NewGuid().ToString("N")[..10];
 
     public async ValueTask DisposeAsync()
     {
