@@ -1,3 +1,4 @@
+using FunctionsDashboard.Relay;
 using Microsoft.Extensions.Hosting;
 
 namespace FunctionsDashboard.Functions;
@@ -13,6 +14,7 @@ public static class DashboardComposition
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddDashboardCore();   // options, TimeProvider, storage, readiness, health
+        builder.AddEventGridRelay();  // Event Grid webhook, event log, hand-off to the delivery queue
         return builder;
     }
 }

@@ -22,6 +22,7 @@ public sealed class FunctionsHostStartupTests
             ["Functions:Worker:RequestId"] = "test-request",
             ["Functions:Worker:GrpcMaxMessageLength"] = "2147483647",
             ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+            ["Relay:WebhookSecret"] = "test-secret",
             ["Dashboard:HeartbeatInterval"] = "00:00:25",
             ["Dashboard:StaleTimeout"] = "00:00:30",
         });
