@@ -70,9 +70,50 @@ public sealed class RelayPipelinesTests
     }
 
     [Fact]
-    public void IsTransientStorageFailure_ConflictsAndTimeouts_AreRetried()
+    public async Task Write_ConflictsBeyondAppendRetries_AreStillRetried()
     {
-        Assert.True(RelayPipelines.IsTransientStorageFailure(new EventLogConflictException("head moved")));
+        // Real time: a conflict is retried after at most a few milliseconds of jitter.
+        var pipeline = new ResiliencePipelineBuilder().Apply(b => RelayPipelines.ConfigureWrite(b, new RelayOptions { AppendRetries = 1 })).Build();
+        var attempts = 0;
+
+        await pipeline.ExecuteAsync(_ =>
+        {
+            if (++attempts < 6)
+            {
+                throw new EventLogConflictException("head moved");
+            }
+
+            return ValueTask.CompletedTask;
+        });
+
+        Assert.Equal(6, attempts);
+    }
+
+    [Fact]
+    public async Task Write_TransientFailures_RetriedOnlyAppendRetriesTimes()
+    {
+        var pipeline = Build(b => RelayPipelines.ConfigureWrite(b, new RelayOptions { AppendRetries = 2 }));
+        var attempts = 0;
+
+        var run = pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            throw new RequestFailedException(503, "busy");
+        }).AsTask();
+        for (var i = 0; i < 2; i++)
+        {
+            var backoff = await NextTimerOtherThanAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)); // skip the try and budget timeouts
+            Assert.InRange(backoff, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+            _time.Advance(backoff);
+        }
+
+        await Assert.ThrowsAsync<RequestFailedException>(() => run);
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public void IsTransientStorageFailure_TimeoutsYesBacklogNo()
+    {
         Assert.True(RelayPipelines.IsTransientStorageFailure(new TimeoutRejectedException()));
         Assert.False(RelayPipelines.IsTransientStorageFailure(new EventLogUnavailableException("backlog")));
         Assert.False(RelayPipelines.IsTransientStorageFailure(new InvalidOperationException()));
@@ -85,15 +126,24 @@ public sealed class RelayPipelinesTests
         return builder.Build();
     }
 
-    private async Task<TimeSpan> NextTimerOtherThanAsync(TimeSpan ignored)
+    private async Task<TimeSpan> NextTimerOtherThanAsync(params TimeSpan[] ignored)
     {
         while (true)
         {
             var due = await _time.NextTimerAsync();
-            if (due != ignored && due >= TimeSpan.Zero)
+            if (!ignored.Contains(due) && due >= TimeSpan.Zero)
             {
                 return due;
             }
         }
+    }
+}
+
+internal static class PipelineBuilderExtensions
+{
+    public static ResiliencePipelineBuilder Apply(this ResiliencePipelineBuilder builder, Action<ResiliencePipelineBuilder> configure)
+    {
+        configure(builder);
+        return builder;
     }
 }
