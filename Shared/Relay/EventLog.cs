@@ -17,7 +17,7 @@ namespace FunctionsDashboard.Relay;
 /// commit and the hand-off). Writes to one stream are group-committed by one in-process writer, so concurrent webhook
 /// calls share transactions instead of fighting over the head row. See docs/relay.md.
 /// </summary>
-public sealed partial class EventLog
+public sealed partial class EventLog : IAsyncDisposable, IDisposable
 {
     /// <summary>Largest page <see cref="ReadAfterAsync"/> returns.</summary>
     public const int MaxReadLimit = 1000;
@@ -34,6 +34,7 @@ public sealed partial class EventLog
     private readonly TableClient _readTable;
     private readonly BlobContainerClient _writePayloads;
     private readonly BlobContainerClient _readPayloads;
+    private volatile bool _disposing;
 
     /// <summary>Creates the event log.</summary>
     public EventLog(
@@ -181,6 +182,31 @@ public sealed partial class EventLog
         }
 
         return recovered;
+    }
+
+    /// <summary>Shutdown without waiting: writers flush the outbox removals they were deferring, then stop.</summary>
+    public void Dispose()
+    {
+        _disposing = true;
+        foreach (var writer in _writers.Values)
+        {
+            _ = writer.WakeForShutdown();
+        }
+    }
+
+    /// <summary>Shutdown: writers flush the outbox removals they were deferring (bounded wait), then stop.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _disposing = true;
+        var idle = _writers.Values.Select(w => w.WakeForShutdown()).ToList();
+        try
+        {
+            await Task.WhenAll(idle).WaitAsync(TimeSpan.FromSeconds(2), _timeProvider);
+        }
+        catch (TimeoutException)
+        {
+            // Whatever is still pending stays in the outbox; the sweep of the next instance hands it off again.
+        }
     }
 
     private static void ThrowIfInvalidStream(string stream)

@@ -14,9 +14,10 @@ namespace FunctionsDashboard.Tests.Relay;
 /// The relay's services on the shared Azurite under a fresh storage prefix, provisioned, with no hosted service running.
 /// <see cref="CreateLog"/> builds extra <see cref="EventLog"/> instances: each one is an app instance (or a restart).
 /// </summary>
-internal sealed class EventLogHarness : IDisposable
+internal sealed class EventLogHarness : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly List<EventLog> _logs = [];
 
     private EventLogHarness(IHost host) => _host = host;
 
@@ -52,18 +53,30 @@ internal sealed class EventLogHarness : IDisposable
         return harness;
     }
 
-    public EventLog CreateLog(IRelayHandOff? handOff = null, TimeProvider? time = null, RelayStats? stats = null) =>
-        ActivatorUtilities.CreateInstance<EventLog>(
+    public EventLog CreateLog(IRelayHandOff? handOff = null, TimeProvider? time = null, RelayStats? stats = null)
+    {
+        var log = ActivatorUtilities.CreateInstance<EventLog>(
             Services,
             handOff ?? Services.GetRequiredService<IRelayHandOff>(),
             time ?? TimeProvider.System,
             stats ?? new RelayStats(TimeProvider.System));
+        _logs.Add(log);
+        return log;
+    }
 
     public static IncomingEvent Event(string id, string stream = "orders", string? dataJson = null) =>
         new(id, stream, "Order.Created", "/orders", "orders/" + id, new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.FromHours(1)),
             Encoding.UTF8.GetBytes(dataJson ?? $$"""{"id":"{{id}}"}"""), DataIsBase64: false, EventSchema.CloudEvents);
 
-    public void Dispose() => _host.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var log in _logs)
+        {
+            await log.DisposeAsync();
+        }
+
+        _host.Dispose();
+    }
 }
 
 /// <summary>A hand-off whose queue is down: every call fails like a refused connection.</summary>

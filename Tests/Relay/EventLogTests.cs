@@ -15,7 +15,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task AppendAsync_SameIdTwice_OneLogEntryAndOneHandOff()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var log = harness.CreateLog();
 
         var first = await log.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
@@ -30,8 +30,10 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task AppendAsync_RedeliveryInALaterInstance_KeepsTheFirstSeqAndHandsOffNothing()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
-        await harness.CreateLog().AppendAsync([EventLogHarness.Event("e1"), EventLogHarness.Event("e2")], CancellationToken.None);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var first = harness.CreateLog();
+        await first.AppendAsync([EventLogHarness.Event("e1"), EventLogHarness.Event("e2")], CancellationToken.None);
+        await first.DisposeAsync(); // the first instance has finished (its outbox entry is cleared) before Event Grid redelivers
         await RelayQueue.DrainAsync(harness.Queue);
 
         var result = await harness.CreateLog().AppendAsync([EventLogHarness.Event("e2"), EventLogHarness.Event("e3")], CancellationToken.None);
@@ -43,7 +45,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task AppendAsync_IdRepeatedInsideOneBatch_IsOneEvent()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var log = harness.CreateLog();
 
         var result = await log.AppendAsync([EventLogHarness.Event("a"), EventLogHarness.Event("b"), EventLogHarness.Event("a")], CancellationToken.None);
@@ -56,7 +58,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task AppendAsync_TwentyConcurrentCallsOfTenEvents_SeqsStrictlyMonotonicAndGapFree()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var stats = new RelayStats(TimeProvider.System);
         var log = harness.CreateLog(stats: stats);
 
@@ -79,7 +81,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task AppendAsync_TwoInstancesRacingWithOverlappingIds_EveryIdOnceAndSeqsGapFree()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var a = harness.CreateLog();
         var b = harness.CreateLog();
 
@@ -103,7 +105,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task AppendAsync_QueueDownAfterCommit_EventDurableThenRedeliveryAfterRestartHandsItOffOnce()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var queueDown = new FailingHandOff();
 
         // The process commits, then cannot enqueue (it might as well have crashed): the webhook must not acknowledge.
@@ -126,7 +128,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task RecoverPendingAsync_RangeOlderThanGrace_HandedOffOnceBySweep()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString, new() { ["Relay:PendingGrace"] = "00:01:00" });
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString, new() { ["Relay:PendingGrace"] = "00:01:00" });
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await Assert.ThrowsAsync<EventLogUnavailableException>(() =>
             harness.CreateLog(new FailingHandOff(), time).AppendAsync([EventLogHarness.Event("e1"), EventLogHarness.Event("e2")], CancellationToken.None));
@@ -141,9 +143,26 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AppendAsync_HandedOffRanges_LeaveTheOutboxWithTheNextCommitOrAtShutdown()
+    {
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var log = harness.CreateLog();
+        var table = harness.Storage.Table(RelayStorageNames.EventLogTable);
+        async Task<string> OutboxAsync() => (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("orders", "head")).Value.GetString("Pending");
+
+        await log.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
+        await log.AppendAsync([EventLogHarness.Event("e2")], CancellationToken.None);
+        var whileRunning = await OutboxAsync();
+        await log.DisposeAsync();
+
+        Assert.DoesNotContain("1-1@", whileRunning, StringComparison.Ordinal); // the second commit removed the first range
+        Assert.Equal("", await OutboxAsync());
+    }
+
+    [Fact]
     public async Task AppendAsync_LargeEvents_ChunkedInlineOrSpilledToBlobAndReadBack()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var log = harness.CreateLog();
         var medium = JsonSerializer.Serialize(new { text = new string('m', 150_000) });   // > 64 KiB: several binary chunks
         var large = JsonSerializer.Serialize(new { text = new string('L', 700_000) });    // > 256 KiB: a blob
@@ -160,7 +179,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task ReadApi_PagesGetsAndLists()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var log = harness.CreateLog();
         await log.AppendAsync([.. Enumerable.Range(1, 5).Select(i => EventLogHarness.Event($"e{i}")), EventLogHarness.Event("x1", stream: "other")], CancellationToken.None);
 
@@ -183,7 +202,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task HandOff_QueueMessage_IsBase64JsonAsTheQueueTriggerExpects()
     {
-        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         await harness.CreateLog().AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
 
         // A client without message encoding sees the raw text on the queue.

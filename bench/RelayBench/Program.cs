@@ -1,0 +1,4 @@
+using FunctionsDashboard.Bench;
+
+// Relay benchmark: see bench/RelayBench/README.md.
+return await RelayBenchmark.RunAsync(BenchSettings.Parse(args));
