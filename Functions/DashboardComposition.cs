@@ -1,3 +1,4 @@
+using FunctionsDashboard.SignalR;
 using Microsoft.Extensions.Hosting;
 
 namespace FunctionsDashboard.Functions;
@@ -13,6 +14,7 @@ public static class DashboardComposition
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddDashboardCore();   // options, TimeProvider, storage, readiness, health
+        builder.AddSignalRService();  // SignalR Service protocol: connection string, tokens, REST client
         return builder;
     }
 }

@@ -50,6 +50,8 @@ public static partial class DevHostApplication
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         }
 
+        FollowOwnPort(builder.Configuration);
+
         builder.Services.AddProblemDetails();
         builder.AddDashboard();
         configure?.Invoke(builder);
@@ -86,6 +88,30 @@ public static partial class DevHostApplication
             await Console.Error.WriteLineAsync($"DevHost: cannot start: {e.Message}");
             return 3;
         }
+    }
+
+    /// <summary>The path under which DevHost serves its local SignalR Service.</summary>
+    public const string LocalSignalRPath = "/localsignalr";
+
+    /// <summary>
+    /// A SignalR connection string that points at DevHost's own local SignalR Service (loopback host, path
+    /// <see cref="LocalSignalRPath"/>) follows DevHost's actual port, so <c>PORT=8080 ./run.sh</c> needs no other change.
+    /// </summary>
+    internal static void FollowOwnPort(IConfiguration configuration)
+    {
+        var urls = configuration[WebHostDefaults.ServerUrlsKey];
+        var connectionString = configuration[SignalR.SignalROptions.ConnectionStringSetting];
+        if (string.IsNullOrEmpty(urls) || string.IsNullOrEmpty(connectionString)
+            || !Uri.TryCreate(urls.Split(';')[0], UriKind.Absolute, out var own) || own.Port == 0
+            || !SignalR.SignalRConnectionString.TryParse(connectionString, out var parsed, out _)
+            || !parsed!.Endpoint.IsLoopback || !parsed.Endpoint.AbsolutePath.TrimEnd('/').Equals(LocalSignalRPath, StringComparison.Ordinal)
+            || parsed.Endpoint.Port == own.Port)
+        {
+            return;
+        }
+
+        configuration[SignalR.SignalROptions.ConnectionStringSetting] = connectionString.Replace(
+            $":{parsed.Endpoint.Port}{LocalSignalRPath}", $":{own.Port}{LocalSignalRPath}", StringComparison.Ordinal);
     }
 
     /// <summary>The base address Kestrel actually bound (useful with port 0).</summary>
