@@ -1,3 +1,5 @@
+using FunctionsDashboard.Connections;
+using FunctionsDashboard.Hub;
 using FunctionsDashboard.SignalR;
 using Microsoft.Extensions.Hosting;
 
@@ -15,6 +17,8 @@ public static class DashboardComposition
     {
         builder.AddDashboardCore();   // options, TimeProvider, storage, readiness, health
         builder.AddSignalRService();  // SignalR Service protocol: connection string, tokens, REST client
+        builder.AddConnectionRegistry(); // connection registry (Table), heartbeats, presence counts
+        builder.AddDashboardHub();    // statically declared hub handlers, frozen before ready; upstream dispatch
         return builder;
     }
 }

@@ -18,6 +18,7 @@ public sealed class DashboardStorage
     public const QueueMessageEncoding MessageEncoding = QueueMessageEncoding.Base64;
 
     private readonly TableServiceClient _probe;
+    private readonly TableServiceClient _tablesWithoutRetries;
     private readonly string _prefix;
 
     /// <summary>Creates the clients.</summary>
@@ -33,6 +34,9 @@ public sealed class DashboardStorage
 
         // Health probes answer now or never: no retries, one short try.
         _probe = CreateTables(options, Configure(new TableClientOptions(), timeout, maxRetries: 0));
+
+        // For callers whose own Polly pipeline is the single retry authority (no retries multiplied by the SDK's).
+        _tablesWithoutRetries = CreateTables(options, Configure(new TableClientOptions(), timeout, maxRetries: 0));
     }
 
     /// <summary>The table service.</summary>
@@ -49,6 +53,12 @@ public sealed class DashboardStorage
 
     /// <summary>The client of a table, by base name.</summary>
     public TableClient Table(string baseName) => Tables.GetTableClient(Name(baseName));
+
+    /// <summary>
+    /// The client of a table whose calls the SDK does not retry: for code that retries through its own Polly pipeline,
+    /// so retries never multiply.
+    /// </summary>
+    public TableClient TableWithoutRetries(string baseName) => _tablesWithoutRetries.GetTableClient(Name(baseName));
 
     /// <summary>The client of a queue, by base name.</summary>
     public QueueClient Queue(string baseName) => Queues.GetQueueClient(Name(baseName));
