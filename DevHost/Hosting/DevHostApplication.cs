@@ -30,7 +30,7 @@ public static partial class DevHostApplication
         var root = builder.Configuration["DevHost:Root"]
             ?? LocalSettings.FindRoot(Directory.GetCurrentDirectory(), AppContext.BaseDirectory)
             ?? throw new InvalidOperationException("DevHost: cannot find the repository root (host.json + FunctionsDashboard.sln). Pass --DevHost:Root=<path>.");
-        var settings = LocalSettings.Load(root);
+        var settings = LocalSettings.Load(root, builder.Configuration["DevHost:SettingsFile"]);
 
         // local.settings.json Values sit below environment variables and the command line, as under Core Tools.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings.Values });

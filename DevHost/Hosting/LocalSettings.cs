@@ -32,7 +32,7 @@ internal sealed class LocalSettings
     /// <summary>The <c>Values</c> (and <c>ConnectionStrings</c>), as configuration keys.</summary>
     public IReadOnlyDictionary<string, string?> Values { get; }
 
-    public static LocalSettings Load(string root)
+    public static LocalSettings Load(string root, string? settingsFile = null)
     {
         var hostJson = Path.Combine(root, "host.json");
         if (!File.Exists(hostJson))
@@ -41,7 +41,14 @@ internal sealed class LocalSettings
         }
 
         var routePrefix = ReadRoutePrefix(hostJson);
-        var settingsFile = new[] { FileName, SampleFileName }.Select(f => Path.Combine(root, f)).FirstOrDefault(File.Exists);
+        settingsFile = settingsFile is null
+            ? new[] { FileName, SampleFileName }.Select(f => Path.Combine(root, f)).FirstOrDefault(File.Exists)
+            : Path.Combine(root, settingsFile);
+        if (settingsFile is not null && !File.Exists(settingsFile))
+        {
+            throw new InvalidOperationException($"DevHost: settings file '{settingsFile}' does not exist.");
+        }
+
         var values = settingsFile is null ? new Dictionary<string, string?>() : ReadValues(settingsFile);
         return new LocalSettings(root, settingsFile, routePrefix, values);
     }

@@ -221,7 +221,16 @@ public sealed partial class ConnectionRegistry
                 new(TableTransactionActionType.Delete, row, row.ETag),
                 new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, IndexKey(row)), ETag.All),
             };
-            await SubmitAsync(batch, ct);
+            try
+            {
+                await SubmitAsync(batch, ct);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex == 0)
+            {
+                // An overlapping sweep removed it first: not counted twice.
+                return new StaleOutcome(StaleDisposition.RemovedElsewhere, null);
+            }
+
             _indexedAt.TryRemove(candidate.ConnectionId, out _);
             return new StaleOutcome(wasLive ? StaleDisposition.RemovedStale : StaleDisposition.RemovedTombstone, record);
         }, cancellationToken);
@@ -440,4 +449,7 @@ public enum StaleDisposition
 
     /// <summary>An index row without its connection row: removed.</summary>
     Orphan,
+
+    /// <summary>Another sweep removed it at the same time.</summary>
+    RemovedElsewhere,
 }

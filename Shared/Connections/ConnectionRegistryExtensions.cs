@@ -38,6 +38,9 @@ public static class ConnectionRegistryExtensions
                     Delay = TimeSpan.FromMilliseconds(200),
                     MaxDelay = TimeSpan.FromSeconds(2),
                     ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
+
+                    // An optimistic-concurrency conflict is retried at once: the retry re-reads the row, nothing to wait for.
+                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Exception is RequestFailedException { Status: 409 or 412 } ? TimeSpan.Zero : null),
                 })
                 .AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.ConnectionTimeout);
         });

@@ -47,7 +47,8 @@ public sealed class DevHostServer : IAsyncDisposable
         }
 
         var app = DevHostApplication.Create(
-            ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", RepoPaths.Root],
+            // The committed sample, not a developer's local.settings.json: tests must not depend on a machine's settings.
+            ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", RepoPaths.Root, "--DevHost:SettingsFile", "local.settings.sample.json"],
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(all);
