@@ -7,12 +7,15 @@ namespace FunctionsDashboard.DevHost.FunctionRunners;
 internal enum TriggerKind
 {
     Http,
+    Timer,
 }
 
 /// <summary>One <c>[Function]</c> method and its trigger.</summary>
 internal sealed record FunctionDescriptor(string Name, Type ClassType, MethodInfo Method, TriggerKind Kind, Attribute Trigger, ParameterInfo TriggerParameter)
 {
     public HttpTriggerAttribute HttpTrigger => (HttpTriggerAttribute)Trigger;
+
+    public TimerTriggerAttribute TimerTrigger => (TimerTriggerAttribute)Trigger;
 }
 
 /// <summary>
@@ -42,6 +45,9 @@ internal static class FunctionIndex
                 {
                     case HttpTriggerAttribute:
                         functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Http, trigger.Attribute, trigger.Parameter));
+                        break;
+                    case TimerTriggerAttribute:
+                        functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Timer, trigger.Attribute, trigger.Parameter));
                         break;
                     default:
                         unsupported.Add($"{function.Name} ({trigger.Attribute?.GetType().Name ?? "no trigger"})");

@@ -57,6 +57,8 @@ public static partial class DevHostApplication
         configure?.Invoke(builder);
 
         var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
+        var timers = TimerFunctionRunner.Parse(functions, builder.Configuration);
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionRunner>(sp, timers));
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -46,6 +46,9 @@ public static class ConnectionRegistryExtensions
         });
         services.TryAddSingleton<ConnectionRegistry>();
         services.TryAddSingleton<Negotiator>();
+        services.TryAddSingleton<PresenceNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceNotifier>());
+        services.TryAddSingleton<ConnectionSweeper>();
         return builder;
     }
 

@@ -21,23 +21,28 @@ public static class DashboardHubHandlers
 }
 
 /// <summary><c>connections/connected</c>: registers the connection.</summary>
-public sealed class ConnectedHandler(ConnectionRegistry registry) : IHubEventHandler
+public sealed class ConnectedHandler(ConnectionRegistry registry, PresenceNotifier presence) : IHubEventHandler
 {
     /// <inheritdoc />
     public async Task<HubEventResult> HandleAsync(HubEventContext context, CancellationToken cancellationToken)
     {
         await registry.RegisterAsync(context.Hub, context.ConnectionId, context.UserId, cancellationToken);
+        presence.Notify();
         return HubEventResult.Empty;
     }
 }
 
 /// <summary><c>connections/disconnected</c>: removes the connection.</summary>
-public sealed class DisconnectedHandler(ConnectionRegistry registry) : IHubEventHandler
+public sealed class DisconnectedHandler(ConnectionRegistry registry, PresenceNotifier presence) : IHubEventHandler
 {
     /// <inheritdoc />
     public async Task<HubEventResult> HandleAsync(HubEventContext context, CancellationToken cancellationToken)
     {
-        await registry.RemoveAsync(context.Hub, context.ConnectionId, cancellationToken);
+        if (await registry.RemoveAsync(context.Hub, context.ConnectionId, cancellationToken))
+        {
+            presence.Notify();
+        }
+
         return HubEventResult.Empty;
     }
 }

@@ -25,7 +25,7 @@ public sealed partial class SignalRRestClient(
     IOptions<DashboardOptions> dashboardOptions,
     ResiliencePipelineProvider<string> pipelines,
     TimeProvider timeProvider,
-    ILogger<SignalRRestClient> logger) : IHubBroadcaster
+    ILogger<SignalRRestClient> logger) : IHubBroadcaster, IConnectionCloser
 {
     /// <summary>The name of the REST pipeline in the Polly registry.</summary>
     public const string PipelineName = "signalr-rest";

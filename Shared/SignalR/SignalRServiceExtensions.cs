@@ -30,6 +30,7 @@ public static class SignalRServiceExtensions
         });
         services.AddHttpClient<SignalRRestClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddTransient<IHubBroadcaster>(sp => sp.GetRequiredService<SignalRRestClient>());
+        services.TryAddTransient<IConnectionCloser>(sp => sp.GetRequiredService<SignalRRestClient>());
         return builder;
     }
 }
