@@ -47,6 +47,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
 }
 
 // The key is read inside this deployment, only when the app exists, and never leaves it as a parameter or output.
+// ARM's if() evaluates only the branch it takes, so the first pass never reads the not-yet-existing app.
 var upstreamTemplates = wireUpstream
   ? [
       {
