@@ -1,5 +1,6 @@
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.Hub;
+using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
 using Microsoft.Extensions.Hosting;
 
@@ -19,6 +20,7 @@ public static class DashboardComposition
         builder.AddSignalRService();  // SignalR Service protocol: connection string, tokens, REST client
         builder.AddConnectionRegistry(); // connection registry (Table), heartbeats, presence counts
         builder.AddDashboardHub();    // statically declared hub handlers, frozen before ready; upstream dispatch
+        builder.AddEventGridRelay();  // Event Grid webhook, event log, hand-off to the delivery queue
         return builder;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FunctionsDashboard.DevHost.FunctionRunners;
+using FunctionsDashboard.DevHost.LocalEventGrid;
 using FunctionsDashboard.Functions;
 using FunctionsDashboard.Functions.Health;
 using Microsoft.Extensions.Configuration.Memory;
@@ -41,6 +42,8 @@ public static partial class DevHostApplication
                 ["Logging:LogLevel:Default"] = "Information",
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
                 ["Logging:LogLevel:Azure"] = "Warning",
+                ["Logging:LogLevel:Polly"] = "Warning",
+                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
             },
         });
 
@@ -54,6 +57,7 @@ public static partial class DevHostApplication
 
         builder.Services.AddProblemDetails();
         builder.AddDashboard();
+        builder.AddLocalEventGrid(settings.RoutePrefix);
         configure?.Invoke(builder);
 
         var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
@@ -65,6 +69,7 @@ public static partial class DevHostApplication
         app.UseRouting();
         app.UseNoFunctionProblem();
         app.MapHttpFunctions(functions, settings.RoutePrefix);
+        app.MapLocalEventGrid();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost");
         Log.Settings(logger, settings.Root, settings.SettingsFile ?? "(none)", settings.RoutePrefix, functions.Count);

@@ -57,7 +57,7 @@ public sealed partial class ConnectionRegistry
         TimeProvider timeProvider,
         ILogger<ConnectionRegistry> logger)
     {
-        _table = storage.TableWithoutRetries(ConnectionRegistryOptions.TableName);
+        _table = storage.SingleTryTable(ConnectionRegistryOptions.TableName);
         _pipeline = pipelines.GetPipeline(PipelineName);
         _time = timeProvider;
         _logger = logger;

@@ -17,8 +17,9 @@ public sealed class DashboardStorage
     /// <summary>Queue messages are Base64, as the Functions queue trigger expects by default.</summary>
     public const QueueMessageEncoding MessageEncoding = QueueMessageEncoding.Base64;
 
-    private readonly TableServiceClient _probe;
-    private readonly TableServiceClient _tablesWithoutRetries;
+    private readonly TableServiceClient _singleTryTables;
+    private readonly QueueServiceClient _singleTryQueues;
+    private readonly BlobServiceClient _singleTryBlobs;
     private readonly string _prefix;
 
     /// <summary>Creates the clients.</summary>
@@ -32,11 +33,11 @@ public sealed class DashboardStorage
         Queues = CreateQueues(options, Configure(new QueueClientOptions { MessageEncoding = MessageEncoding }, timeout, maxRetries: 3));
         Blobs = CreateBlobs(options, Configure(new BlobClientOptions(), timeout, maxRetries: 3));
 
-        // Health probes answer now or never: no retries, one short try.
-        _probe = CreateTables(options, Configure(new TableClientOptions(), timeout, maxRetries: 0));
-
-        // For callers whose own Polly pipeline is the single retry authority (no retries multiplied by the SDK's).
-        _tablesWithoutRetries = CreateTables(options, Configure(new TableClientOptions(), timeout, maxRetries: 0));
+        // Health probes answer now or never, and callers with their own Polly pipeline must not have retries multiplied:
+        // these clients try once.
+        _singleTryTables = CreateTables(options, Configure(new TableClientOptions(), timeout, maxRetries: 0));
+        _singleTryQueues = CreateQueues(options, Configure(new QueueClientOptions { MessageEncoding = MessageEncoding }, timeout, maxRetries: 0));
+        _singleTryBlobs = CreateBlobs(options, Configure(new BlobClientOptions(), timeout, maxRetries: 0));
     }
 
     /// <summary>The table service.</summary>
@@ -54,22 +55,25 @@ public sealed class DashboardStorage
     /// <summary>The client of a table, by base name.</summary>
     public TableClient Table(string baseName) => Tables.GetTableClient(Name(baseName));
 
-    /// <summary>
-    /// The client of a table whose calls the SDK does not retry: for code that retries through its own Polly pipeline,
-    /// so retries never multiply.
-    /// </summary>
-    public TableClient TableWithoutRetries(string baseName) => _tablesWithoutRetries.GetTableClient(Name(baseName));
-
     /// <summary>The client of a queue, by base name.</summary>
     public QueueClient Queue(string baseName) => Queues.GetQueueClient(Name(baseName));
 
     /// <summary>The client of a blob container, by base name.</summary>
     public BlobContainerClient Container(string baseName) => Blobs.GetBlobContainerClient(Name(baseName));
 
+    /// <summary>A table client that tries once (no SDK retries), for callers whose Polly pipeline owns retries and timeouts.</summary>
+    public TableClient SingleTryTable(string baseName) => _singleTryTables.GetTableClient(Name(baseName));
+
+    /// <summary>A queue client that tries once (no SDK retries), for callers whose Polly pipeline owns retries and timeouts.</summary>
+    public QueueClient SingleTryQueue(string baseName) => _singleTryQueues.GetQueueClient(Name(baseName));
+
+    /// <summary>A blob container client that tries once (no SDK retries), for callers whose Polly pipeline owns retries and timeouts.</summary>
+    public BlobContainerClient SingleTryContainer(string baseName) => _singleTryBlobs.GetBlobContainerClient(Name(baseName));
+
     /// <summary>Proves the table service answers (one request, no retries). Throws when it does not.</summary>
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {
-        await foreach (var _ in _probe.QueryAsync(maxPerPage: 1, cancellationToken: cancellationToken).AsPages(pageSizeHint: 1).WithCancellation(cancellationToken))
+        await foreach (var _ in _singleTryTables.QueryAsync(maxPerPage: 1, cancellationToken: cancellationToken).AsPages(pageSizeHint: 1).WithCancellation(cancellationToken))
         {
             break;
         }

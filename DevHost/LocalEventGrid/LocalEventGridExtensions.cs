@@ -1,0 +1,53 @@
+using FunctionsDashboard.Relay;
+using FunctionsDashboard.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.DevHost.LocalEventGrid;
+
+/// <summary>Registers and maps DevHost's local Event Grid (topic endpoint + webhook subscription to the app).</summary>
+internal static class LocalEventGridExtensions
+{
+    /// <summary>Base name of the dead-letter container in Azurite.</summary>
+    public const string DeadLetterContainer = "eventgrid-deadletter";
+
+    /// <summary>Adds the local Event Grid's services; <paramref name="routePrefix"/> is host.json's HTTP route prefix.</summary>
+    public static WebApplicationBuilder AddLocalEventGrid(this WebApplicationBuilder builder, string routePrefix)
+    {
+        var services = builder.Services;
+        services.AddOptions<LocalEventGridOptions>()
+            .BindConfiguration(LocalEventGridOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LocalEventGridOptions>, LocalEventGridOptionsValidator>();
+        services.AddStorageResource(StorageResourceKind.BlobContainer, DeadLetterContainer);
+
+        services.AddSingleton<LocalEventGridFaults>();
+        services.AddSingleton<LocalEventGridStats>();
+        services.AddSingleton<IDeadLetterSink, BlobDeadLetterSink>();
+        services.AddSingleton(sp => new LocalEventGridTarget(
+            sp.GetRequiredService<IServer>(),
+            sp.GetRequiredService<IOptions<LocalEventGridOptions>>(),
+            sp.GetRequiredService<IOptions<RelayOptions>>(),
+            routePrefix));
+        services.AddHttpClient(LocalEventGridDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton(sp => new LocalEventGridDispatcher(
+            sp.GetRequiredService<IOptions<LocalEventGridOptions>>().Value,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(LocalEventGridDispatcher.HttpClientName),
+            sp.GetRequiredService<LocalEventGridTarget>().Resolve,
+            sp.GetRequiredService<IDeadLetterSink>(),
+            sp.GetRequiredService<LocalEventGridFaults>(),
+            sp.GetRequiredService<LocalEventGridStats>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LocalEventGridDispatcher>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<LocalEventGridDispatcher>());
+        return builder;
+    }
+
+    /// <summary>Maps the topic endpoint and <c>GET /localeventgrid/stats</c>.</summary>
+    public static IEndpointRouteBuilder MapLocalEventGrid(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost(LocalTopicEndpoint.Route, LocalTopicEndpoint.PublishAsync);
+        endpoints.MapGet("/localeventgrid/stats", (LocalEventGridStats stats) => TypedResults.Ok(stats.Snapshot()));
+        return endpoints;
+    }
+}

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.DevHost.LocalEventGrid;
+
+/// <summary>Which schema the local topic accepts and delivers.</summary>
+internal enum LocalEventGridSchema
+{
+    /// <summary>Both; each event is delivered in the schema it was published in.</summary>
+    Input,
+
+    /// <summary>Only Event Grid schema events (CloudEvents publishes get 400).</summary>
+    EventGridSchema,
+
+    /// <summary>Only CloudEvents 1.0 (Event Grid schema publishes get 400).</summary>
+    CloudEventSchemaV1_0,
+}
+
+/// <summary>
+/// DevHost's local Event Grid (section <c>LocalEventGrid</c>): one topic endpoint per name at
+/// <c>/localeventgrid/topics/{topic}/api/events</c> and one webhook subscription delivering to the app. Defaults work
+/// with <c>./run.sh</c> as they are; the numbers are Event Grid's own defaults.
+/// </summary>
+internal sealed class LocalEventGridOptions
+{
+    public const string SectionName = "LocalEventGrid";
+
+    /// <summary>The key publishers send as <c>aeg-sas-key</c>. Default <c>local-dev-topic-key</c> (a local placeholder).</summary>
+    public string TopicKey { get; set; } = "local-dev-topic-key";
+
+    /// <summary>
+    /// Where the subscription delivers. Default (empty): DevHost's own address + <c>/api/eventgrid?code=</c> +
+    /// <c>Relay:WebhookSecret</c>.
+    /// </summary>
+    public string? DeliveryUrl { get; set; }
+
+    /// <summary>The schema the topic accepts and delivers. Default <see cref="LocalEventGridSchema.Input"/>.</summary>
+    public LocalEventGridSchema Schema { get; set; } = LocalEventGridSchema.Input;
+
+    /// <summary>The subscription's name (header <c>aeg-subscription-name</c>, dead-letter path). Default <c>local-relay</c>.</summary>
+    public string SubscriptionName { get; set; } = "local-relay";
+
+    /// <summary>Events per delivery. Default 1 (Event Grid's default); 1 to 5000.</summary>
+    public int MaxEventsPerBatch { get; set; } = 1;
+
+    /// <summary>Preferred batch size in KiB (a batch closes before it would exceed it). Default 64; 1 to 1024.</summary>
+    public int PreferredBatchSizeInKilobytes { get; set; } = 64;
+
+    /// <summary>Deliveries tried per event before it is dead-lettered. Default 30; 1 to 30.</summary>
+    public int MaxDeliveryAttempts { get; set; } = 30;
+
+    /// <summary>Time to live of an event from its publish time. Default 1440 min (24 h); 1 min to 1440 min.</summary>
+    public TimeSpan EventTimeToLive { get; set; } = TimeSpan.FromMinutes(1440);
+
+    /// <summary>How long a delivery waits for the webhook's answer. Default 30 s (Event Grid's).</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Multiplies the retry schedule and the time to live, so tests can compress hours into seconds
+    /// (0.01: the first retry after about 100 ms). Default 1; above 0, at most 1.
+    /// </summary>
+    public double TimeScale { get; set; } = 1;
+
+    /// <summary>Deliveries in flight at once. Default 16; 1 to 256.</summary>
+    public int MaxConcurrentDeliveries { get; set; } = 16;
+
+    /// <summary>Fault injection for tests and demos.</summary>
+    public LocalEventGridFaultOptions Faults { get; set; } = new();
+}
+
+/// <summary>Fault knobs of the local Event Grid (section <c>LocalEventGrid:Faults</c>); all off by default.</summary>
+internal sealed class LocalEventGridFaultOptions
+{
+    /// <summary>Share of successful deliveries whose answer is "lost": Event Grid retries an event the app already has.</summary>
+    public double AckLossRate { get; set; }
+
+    /// <summary>Share of deliveries that fail before reaching the app (counted as failed attempts, then retried).</summary>
+    public double DeliveryFailureRate { get; set; }
+
+    /// <summary>Seed of the fault dice, for repeatable runs.</summary>
+    public int Seed { get; set; } = 1;
+}
+
+/// <summary>Validates <see cref="LocalEventGridOptions"/> at startup, naming each bad setting.</summary>
+internal sealed class LocalEventGridOptionsValidator : IValidateOptions<LocalEventGridOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LocalEventGridOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.TopicKey))
+        {
+            failures.Add("LocalEventGrid:TopicKey must not be empty.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.DeliveryUrl) && !Uri.TryCreate(options.DeliveryUrl, UriKind.Absolute, out _))
+        {
+            failures.Add($"LocalEventGrid:DeliveryUrl ('{options.DeliveryUrl}') must be an absolute URL.");
+        }
+
+        Check(failures, "MaxEventsPerBatch", options.MaxEventsPerBatch is >= 1 and <= 5000, options.MaxEventsPerBatch, "1 to 5000");
+        Check(failures, "PreferredBatchSizeInKilobytes", options.PreferredBatchSizeInKilobytes is >= 1 and <= 1024, options.PreferredBatchSizeInKilobytes, "1 to 1024");
+        Check(failures, "MaxDeliveryAttempts", options.MaxDeliveryAttempts is >= 1 and <= 30, options.MaxDeliveryAttempts, "1 to 30");
+        Check(failures, "EventTimeToLive", options.EventTimeToLive >= TimeSpan.FromMinutes(1) && options.EventTimeToLive <= TimeSpan.FromMinutes(1440), options.EventTimeToLive, "00:01:00 to 1.00:00:00");
+        Check(failures, "ResponseTimeout", options.ResponseTimeout >= TimeSpan.FromSeconds(1) && options.ResponseTimeout <= TimeSpan.FromMinutes(5), options.ResponseTimeout, "00:00:01 to 00:05:00");
+        Check(failures, "TimeScale", options.TimeScale is > 0 and <= 1, options.TimeScale, "above 0, at most 1");
+        Check(failures, "MaxConcurrentDeliveries", options.MaxConcurrentDeliveries is >= 1 and <= 256, options.MaxConcurrentDeliveries, "1 to 256");
+        Check(failures, "Faults:AckLossRate", options.Faults.AckLossRate is >= 0 and <= 1, options.Faults.AckLossRate, "0 to 1");
+        Check(failures, "Faults:DeliveryFailureRate", options.Faults.DeliveryFailureRate is >= 0 and <= 1, options.Faults.DeliveryFailureRate, "0 to 1");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Check(List<string> failures, string setting, bool ok, object value, string range)
+    {
+        if (!ok)
+        {
+            failures.Add($"LocalEventGrid:{setting} ({value}) must be {range} (app setting LocalEventGrid__{setting.Replace(":", "__", StringComparison.Ordinal)}).");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Messaging;
+using Azure.Messaging.EventGrid;
+using Azure.Messaging.EventGrid.SystemEvents;
+
+namespace FunctionsDashboard.Relay;
+
+/// <summary>What a webhook body holds.</summary>
+internal abstract record ParsedWebhookBody
+{
+    /// <summary>Events to append.</summary>
+    public sealed record Events(IReadOnlyList<IncomingEvent> Items, EventSchema Schema) : ParsedWebhookBody;
+
+    /// <summary>An Event Grid subscription validation handshake.</summary>
+    public sealed record Validation(string ValidationCode) : ParsedWebhookBody;
+
+    /// <summary>The body is not valid Event Grid input; <paramref name="Reason"/> says why.</summary>
+    public sealed record Malformed(string Reason) : ParsedWebhookBody;
+}
+
+/// <summary>
+/// Reads Event Grid webhook bodies: EventGridSchema (always an array; a single object is accepted too) and CloudEvents 1.0
+/// structured JSON (<c>application/cloudevents+json</c> single, <c>application/cloudevents-batch+json</c> or
+/// <c>application/json</c> array). Parsing itself is Azure.Messaging.EventGrid's (<c>EventGridEvent.ParseMany</c>,
+/// <c>CloudEvent.ParseMany</c>); this class picks the schema and maps both to <see cref="IncomingEvent"/>.
+/// </summary>
+internal static class EventGridParser
+{
+    public const int MaxIdLength = 4096;
+    public const int MaxAttributeLength = 8192;
+
+    private static readonly byte[] JsonNull = "null"u8.ToArray();
+
+    public static ParsedWebhookBody Parse(ReadOnlyMemory<byte> body, string? contentType, string? aegEventType)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            return new ParsedWebhookBody.Malformed($"The body is not valid JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
+            {
+                return new ParsedWebhookBody.Malformed("The body must be a JSON array of events or a single event object.");
+            }
+
+            var elements = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList() : [root];
+            if (elements.Count == 0)
+            {
+                return new ParsedWebhookBody.Malformed("The batch holds no events.");
+            }
+
+            if (elements.Any(e => e.ValueKind != JsonValueKind.Object))
+            {
+                return new ParsedWebhookBody.Malformed("Every event must be a JSON object.");
+            }
+
+            var isCloudEvents = EventGridMediaTypes.IsCloudEvents(contentType) || elements[0].TryGetProperty("specversion", out _);
+            var binary = BinaryData.FromBytes(body);
+            try
+            {
+                return isCloudEvents
+                    ? ParseCloudEvents(binary, elements)
+                    : ParseEventGridEvents(binary, aegEventType);
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
+            {
+                var schema = isCloudEvents ? "CloudEvents 1.0" : "Event Grid schema";
+                return new ParsedWebhookBody.Malformed($"The body is not a valid {schema} event or batch: {FirstLine(e.Message)}");
+            }
+        }
+    }
+
+    private static ParsedWebhookBody ParseEventGridEvents(BinaryData body, string? aegEventType)
+    {
+        var events = EventGridEvent.ParseMany(body);
+        var validation = events.FirstOrDefault(e => string.Equals(e.EventType, SystemEventNames.EventGridSubscriptionValidation, StringComparison.OrdinalIgnoreCase));
+        var isHandshake = string.Equals(aegEventType, "SubscriptionValidation", StringComparison.OrdinalIgnoreCase);
+        if (isHandshake || (validation is not null && events.Length == 1))
+        {
+            if (validation is not null && validation.TryGetSystemEventData(out var data) && data is SubscriptionValidationEventData { ValidationCode: { Length: > 0 } code })
+            {
+                return new ParsedWebhookBody.Validation(code);
+            }
+
+            return new ParsedWebhookBody.Malformed("A SubscriptionValidation call must carry one Microsoft.EventGrid.SubscriptionValidationEvent with data.validationCode.");
+        }
+
+        var items = new List<IncomingEvent>(events.Length);
+        foreach (var e in events)
+        {
+            if (Check(e.Id, e.EventType, e.Topic, e.Subject) is { } problem)
+            {
+                return new ParsedWebhookBody.Malformed(problem);
+            }
+
+            items.Add(new IncomingEvent(
+                e.Id,
+                StreamName.From(e.Topic),
+                e.EventType,
+                e.Topic ?? "",
+                e.Subject,
+                e.EventTime,
+                e.Data?.ToMemory() ?? JsonNull,
+                DataIsBase64: false,
+                EventSchema.EventGrid));
+        }
+
+        return new ParsedWebhookBody.Events(items, EventSchema.EventGrid);
+    }
+
+    private static ParsedWebhookBody ParseCloudEvents(BinaryData body, List<JsonElement> elements)
+    {
+        var events = CloudEvent.ParseMany(body);
+        var items = new List<IncomingEvent>(events.Length);
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = events[i];
+            if (Check(e.Id, e.Type, e.Source, e.Subject) is { } problem)
+            {
+                return new ParsedWebhookBody.Malformed(problem);
+            }
+
+            var isBase64 = elements[i].TryGetProperty("data_base64", out _);
+            var data = e.Data is null
+                ? JsonNull
+                : isBase64
+                    ? Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Convert.ToBase64String(e.Data.ToMemory().Span)))
+                    : e.Data.ToMemory();
+            items.Add(new IncomingEvent(e.Id, StreamName.From(e.Source), e.Type, e.Source, e.Subject, e.Time, data, isBase64, EventSchema.CloudEvents));
+        }
+
+        return new ParsedWebhookBody.Events(items, EventSchema.CloudEvents);
+    }
+
+    private static string? Check(string? id, string? type, string? source, string? subject)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return "Every event needs a non-empty id.";
+        }
+
+        if (id.Length > MaxIdLength)
+        {
+            return $"Event id is longer than {MaxIdLength} characters.";
+        }
+
+        if (string.IsNullOrEmpty(type))
+        {
+            return $"Event '{Shorten(id)}' has no type.";
+        }
+
+        if (type.Length > MaxAttributeLength || (source?.Length ?? 0) > MaxAttributeLength || (subject?.Length ?? 0) > MaxAttributeLength)
+        {
+            return $"Event '{Shorten(id)}' has a type, topic/source or subject longer than {MaxAttributeLength} characters.";
+        }
+
+        return null;
+    }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+}

@@ -1,0 +1,52 @@
+using FunctionsDashboard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace FunctionsDashboard.Relay;
+
+/// <summary>Registers the Event Grid relay's ingress: options, event log, webhook logic, hand-off, outbox sweep, pipelines.</summary>
+public static class RelayExtensions
+{
+    /// <summary>
+    /// Adds the relay. Options (section <c>Relay</c>) are validated when the host starts; the event log table, the
+    /// delivery queue and the payload container are created before the app reports ready.
+    /// </summary>
+    public static TBuilder AddEventGridRelay<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Computed defaults first, so values from configuration win.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<RelayOptions>, RelayOptionsSetup>());
+        services.AddOptions<RelayOptions>()
+            .BindConfiguration(RelayOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>());
+
+        services.AddStorageResource(StorageResourceKind.Table, RelayStorageNames.EventLogTable);
+        services.AddStorageResource(StorageResourceKind.Queue, RelayStorageNames.DeliveryQueue);
+        services.AddStorageResource(StorageResourceKind.BlobContainer, RelayStorageNames.PayloadContainer);
+
+        services.AddResiliencePipeline(RelayPipelines.Write, (pipeline, context) =>
+        {
+            pipeline.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            RelayPipelines.ConfigureWrite(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value);
+        });
+        services.AddResiliencePipeline(RelayPipelines.Delivery, (pipeline, context) =>
+        {
+            pipeline.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            RelayPipelines.ConfigureDelivery(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value.Delivery);
+        });
+
+        services.TryAddSingleton<RelayStats>();
+        services.TryAddSingleton<IRelayHandOff, QueueRelayHandOff>();
+        services.TryAddSingleton<EventLog>();
+        services.TryAddSingleton<EventGridWebhook>();
+        services.AddHostedService<RelayOutboxSweeper>();
+        return builder;
+    }
+}

@@ -1,0 +1,87 @@
+namespace FunctionsDashboard.Relay;
+
+/// <summary>
+/// The Event Grid relay's settings, bound from the <c>Relay</c> section (app settings <c>Relay__WebhookSecret</c>, ...)
+/// and validated at startup by <see cref="RelayOptionsValidator"/>: a bad value stops the app with a message that names it.
+/// </summary>
+public sealed class RelayOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Relay";
+
+    /// <summary>Default largest accepted webhook body: 1 MiB, Event Grid's own limit for an event and for a delivery.</summary>
+    public const int DefaultMaxBodyBytes = 1024 * 1024;
+
+    /// <summary>Default ack budget: 4 s (Event Grid waits 30 s; answering 503 early beats stalling).</summary>
+    public static readonly TimeSpan DefaultAckTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>Default number of retries of one event-log write inside a webhook request: 3.</summary>
+    public const int DefaultAppendRetries = 3;
+
+    /// <summary>Default period of the outbox sweep: 1 min.</summary>
+    public static readonly TimeSpan DefaultOutboxSweepInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Default age after which a committed but not handed-off range is re-handed off by the sweep: 1 min.</summary>
+    public static readonly TimeSpan DefaultPendingGrace = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The shared secret Event Grid presents, as query parameter <c>code</c> or header <c>X-Dashboard-Webhook-Secret</c>
+    /// (app setting <c>Relay__WebhookSecret</c>). Required unless <see cref="AllowUnauthenticated"/> is set.
+    /// </summary>
+    public string WebhookSecret { get; set; } = "";
+
+    /// <summary>Accept webhook calls without a secret. Default false; only for throwaway setups.</summary>
+    public bool AllowUnauthenticated { get; set; }
+
+    /// <summary>Largest accepted webhook body in bytes; larger bodies get 413. Default 1 MiB; 1 KiB to 1 MiB.</summary>
+    public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
+
+    /// <summary>
+    /// How long a webhook request may wait for its durable write and hand-off before it answers 503 with
+    /// <c>Retry-After</c> (Event Grid then redelivers; the write is idempotent). Default 4 s; 500 ms to 25 s.
+    /// </summary>
+    public TimeSpan AckTimeout { get; set; } = DefaultAckTimeout;
+
+    /// <summary>Retries of one event-log write or queue hand-off within <see cref="AckTimeout"/>. Default 3; 0 to 10.</summary>
+    public int AppendRetries { get; set; } = DefaultAppendRetries;
+
+    /// <summary>How often the outbox sweep looks for committed ranges that were never handed off. Default 1 min; 1 s to 1 h.</summary>
+    public TimeSpan OutboxSweepInterval { get; set; } = DefaultOutboxSweepInterval;
+
+    /// <summary>
+    /// A committed range still pending after this long is handed off again by the sweep (its writer crashed or its
+    /// hand-off failed). Default 1 min; at least <see cref="AckTimeout"/>, at most 1 h.
+    /// </summary>
+    public TimeSpan PendingGrace { get; set; } = DefaultPendingGrace;
+
+    /// <summary>The retry policy of delivery to the SignalR Service (used by the delivery function).</summary>
+    public RelayDeliveryOptions Delivery { get; set; } = new();
+}
+
+/// <summary>
+/// How the delivery function retries a hand-off to the SignalR Service: exponential backoff with jitter, capped.
+/// Section <c>Relay:Delivery</c> (app settings <c>Relay__Delivery__MaxAttempts</c>, ...).
+/// </summary>
+public sealed class RelayDeliveryOptions
+{
+    /// <summary>Default tries per event: 10.</summary>
+    public const int DefaultMaxAttempts = 10;
+
+    /// <summary>Default first backoff: 2 s.</summary>
+    public static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>Default cap of one backoff: 30 s.</summary>
+    public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tries in all (the first one included) before an event is dead-lettered. Default 10; 1 to 100.</summary>
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
+
+    /// <summary>Median wait before the second try; it doubles per try. Default 2 s; 10 ms to 1 min.</summary>
+    public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
+
+    /// <summary>Cap of one wait. Default 30 s; at least <see cref="BaseDelay"/>, at most 10 min.</summary>
+    public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
+
+    /// <summary>Timeout of one try. Default <c>Dashboard:ConnectionTimeout</c> (10 s); 100 ms to 2 min.</summary>
+    public TimeSpan AttemptTimeout { get; set; }
+}

@@ -1,0 +1,82 @@
+using Azure;
+using FunctionsDashboard.SignalR;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace FunctionsDashboard.Relay;
+
+/// <summary>The relay's Polly pipelines (registered by name in <see cref="RelayExtensions.AddEventGridRelay{TBuilder}"/>).</summary>
+public static class RelayPipelines
+{
+    /// <summary>
+    /// Event-log writes and queue hand-offs inside a webhook request: a short, bounded retry (<c>Relay:AppendRetries</c>,
+    /// 50 ms doubling with jitter; conflicts again at once) within <c>Relay:AckTimeout</c>, each try at most half of it.
+    /// </summary>
+    public const string Write = "relay-write";
+
+    /// <summary>
+    /// Delivery of a range to the SignalR Service (delivery function): <c>Relay:Delivery:MaxAttempts</c> tries, exponential
+    /// backoff with jitter from <c>BaseDelay</c> capped at <c>MaxDelay</c>, each try at most <c>AttemptTimeout</c>.
+    /// </summary>
+    public const string Delivery = "relay-delivery";
+
+    /// <summary>First wait of the write pipeline.</summary>
+    internal static readonly TimeSpan WriteBaseDelay = TimeSpan.FromMilliseconds(50);
+
+    internal static void ConfigureWrite(ResiliencePipelineBuilder builder, RelayOptions options)
+    {
+        builder.AddTimeout(options.AckTimeout);
+        if (options.AppendRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.AppendRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = WriteBaseDelay,
+                MaxDelay = TimeSpan.FromSeconds(1),
+                ShouldHandle = args => ValueTask.FromResult(IsTransientStorageFailure(args.Outcome.Exception)),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is EventLogConflictException ? (TimeSpan?)TimeSpan.Zero : null),
+            });
+        }
+
+        builder.AddTimeout(options.AckTimeout / 2);
+    }
+
+    internal static void ConfigureDelivery(ResiliencePipelineBuilder builder, RelayDeliveryOptions options)
+    {
+        if (options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.BaseDelay,
+                MaxDelay = options.MaxDelay,
+                ShouldHandle = args => ValueTask.FromResult(IsTransientDeliveryFailure(args.Outcome.Exception)),
+            });
+        }
+
+        builder.AddTimeout(options.AttemptTimeout);
+    }
+
+    /// <summary>Worth another try within the ack budget: conflicts, timeouts, network errors, 408, 429 and 5xx.</summary>
+    internal static bool IsTransientStorageFailure(Exception? exception) => exception switch
+    {
+        EventLogConflictException => true,
+        RequestFailedException e => e.Status is 0 or 408 or 429 or >= 500,
+        AggregateException e => e.InnerExceptions.All(IsTransientStorageFailure),
+        TimeoutRejectedException or TimeoutException or HttpRequestException or IOException => true,
+        _ => false,
+    };
+
+    /// <summary>Worth another delivery try: the SignalR Service's transient answers, timeouts and network errors.</summary>
+    internal static bool IsTransientDeliveryFailure(Exception? exception) => exception switch
+    {
+        SignalRRestException e => e.IsTransient,
+        TimeoutRejectedException or TimeoutException or HttpRequestException => true,
+        _ => false,
+    };
+}

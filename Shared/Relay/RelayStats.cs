@@ -1,0 +1,92 @@
+namespace FunctionsDashboard.Relay;
+
+/// <summary>
+/// Counters of this instance's relay since it started (not shared between instances). Thread-safe.
+/// <c>GET /api/relay/stats</c> exposes <see cref="Snapshot"/>.
+/// </summary>
+public sealed class RelayStats(TimeProvider timeProvider)
+{
+    private readonly DateTimeOffset _since = timeProvider.GetUtcNow();
+    private long _accepted;
+    private long _duplicates;
+    private long _commits;
+    private long _handOffs;
+    private long _reHandOffs;
+    private long _rejected;
+    private long _unavailable;
+    private long _delivered;
+    private long _retried;
+    private long _deadLettered;
+
+    /// <summary>New events written to the log.</summary>
+    public void Accepted(long count) => Interlocked.Add(ref _accepted, count);
+
+    /// <summary>Events whose id was already in the log (redeliveries).</summary>
+    public void Duplicates(long count) => Interlocked.Add(ref _duplicates, count);
+
+    /// <summary>One event-log transaction committed.</summary>
+    public void Committed() => Interlocked.Increment(ref _commits);
+
+    /// <summary>One range handed off to the delivery queue right after its commit.</summary>
+    public void HandedOff() => Interlocked.Increment(ref _handOffs);
+
+    /// <summary>One pending range handed off again (a redelivery found it pending, or the outbox sweep did).</summary>
+    public void ReHandedOff() => Interlocked.Increment(ref _reHandOffs);
+
+    /// <summary>One webhook call refused with a 4xx.</summary>
+    public void Rejected() => Interlocked.Increment(ref _rejected);
+
+    /// <summary>One webhook call answered 503 (storage trouble, not ready).</summary>
+    public void Unavailable() => Interlocked.Increment(ref _unavailable);
+
+    /// <summary>Events delivered to the SignalR Service (delivery function).</summary>
+    public void Delivered(long count) => Interlocked.Add(ref _delivered, count);
+
+    /// <summary>Delivery tries that failed and were retried (delivery function).</summary>
+    public void Retried() => Interlocked.Increment(ref _retried);
+
+    /// <summary>Events dead-lettered after the last try (delivery function).</summary>
+    public void DeadLettered(long count) => Interlocked.Add(ref _deadLettered, count);
+
+    /// <summary>The counters now.</summary>
+    public RelayStatsSnapshot Snapshot() => new(
+        Environment.MachineName,
+        _since,
+        Interlocked.Read(ref _accepted),
+        Interlocked.Read(ref _duplicates),
+        Interlocked.Read(ref _commits),
+        Interlocked.Read(ref _handOffs),
+        Interlocked.Read(ref _reHandOffs),
+        Interlocked.Read(ref _rejected),
+        Interlocked.Read(ref _unavailable),
+        Interlocked.Read(ref _delivered),
+        Interlocked.Read(ref _retried),
+        Interlocked.Read(ref _deadLettered));
+}
+
+/// <summary>The answer of <c>GET /api/relay/stats</c>: this instance's relay counters.</summary>
+/// <param name="Instance">The machine (instance) the counters belong to.</param>
+/// <param name="Since">When this instance started counting.</param>
+/// <param name="Accepted">New events written to the log.</param>
+/// <param name="Duplicates">Redelivered events (id already in the log): acknowledged, not written again.</param>
+/// <param name="Commits">Event-log transactions (each holds one or more events).</param>
+/// <param name="HandOffs">Ranges handed off to the delivery queue after their commit.</param>
+/// <param name="ReHandOffs">Pending ranges handed off again (redelivery of a pending event, or outbox sweep).</param>
+/// <param name="Rejected">Webhook calls refused with a 4xx.</param>
+/// <param name="Unavailable">Webhook calls answered 503.</param>
+/// <param name="Delivered">Events delivered to the SignalR Service.</param>
+/// <param name="Retried">Delivery tries retried.</param>
+/// <param name="DeadLettered">Events dead-lettered by delivery.</param>
+public sealed record RelayStatsSnapshot(
+    string Instance,
+    DateTimeOffset Since,
+    long Accepted,
+    long Duplicates,
+    long Commits,
+    long HandOffs,
+    long ReHandOffs,
+    long Rejected,
+    long Unavailable,
+    long Delivered,
+    long Retried,
+    long DeadLettered);
