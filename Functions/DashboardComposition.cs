@@ -2,6 +2,7 @@ using FunctionsDashboard.Connections;
 using FunctionsDashboard.Hub;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
+using FunctionsDashboard.Sse;
 using Microsoft.Extensions.Hosting;
 
 namespace FunctionsDashboard.Functions;
@@ -21,6 +22,7 @@ public static class DashboardComposition
         builder.AddConnectionRegistry(); // connection registry (Table), heartbeats, presence counts
         builder.AddDashboardHub();    // statically declared hub handlers, frozen before ready; upstream dispatch
         builder.AddEventGridRelay();  // Event Grid webhook, event log, hand-off to the delivery queue
+        builder.AddSseFallback();     // Server-Sent Events fallback: one log reader per stream per instance
         return builder;
     }
 }
