@@ -8,6 +8,7 @@ internal enum TriggerKind
 {
     Http,
     Timer,
+    Queue,
 }
 
 /// <summary>One <c>[Function]</c> method and its trigger.</summary>
@@ -16,6 +17,8 @@ internal sealed record FunctionDescriptor(string Name, Type ClassType, MethodInf
     public HttpTriggerAttribute HttpTrigger => (HttpTriggerAttribute)Trigger;
 
     public TimerTriggerAttribute TimerTrigger => (TimerTriggerAttribute)Trigger;
+
+    public QueueTriggerAttribute QueueTrigger => (QueueTriggerAttribute)Trigger;
 }
 
 /// <summary>
@@ -48,6 +51,9 @@ internal static class FunctionIndex
                         break;
                     case TimerTriggerAttribute:
                         functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Timer, trigger.Attribute, trigger.Parameter));
+                        break;
+                    case QueueTriggerAttribute:
+                        functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Queue, trigger.Attribute, trigger.Parameter));
                         break;
                     default:
                         unsupported.Add($"{function.Name} ({trigger.Attribute?.GetType().Name ?? "no trigger"})");

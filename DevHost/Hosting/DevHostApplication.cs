@@ -63,6 +63,8 @@ public static partial class DevHostApplication
         var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
         var timers = TimerFunctionRunner.Parse(functions, builder.Configuration);
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionRunner>(sp, timers));
+        QueueFunctionRunner.Validate(functions);
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueFunctionRunner>(sp, functions, QueueHostSettings.From(settings)));
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
