@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FunctionsDashboard.DevHost.FunctionRunners;
+using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Functions;
 using FunctionsDashboard.Functions.Health;
 using Microsoft.Extensions.Configuration.Memory;
@@ -55,6 +56,7 @@ public static partial class DevHostApplication
         builder.Services.AddProblemDetails();
         builder.AddDashboard();
         configure?.Invoke(builder);
+        builder.AddLocalSignalRService();
 
         var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
         var app = builder.Build();
@@ -63,6 +65,7 @@ public static partial class DevHostApplication
         app.UseRouting();
         app.UseNoFunctionProblem();
         app.MapHttpFunctions(functions, settings.RoutePrefix);
+        app.MapLocalSignalRService();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost");
         Log.Settings(logger, settings.Root, settings.SettingsFile ?? "(none)", settings.RoutePrefix, functions.Count);
