@@ -46,6 +46,10 @@ internal static partial class LocalSignalRLog
         Message = "Local SignalR fault knob: upstream {Category}/{Event} of connection {ConnectionId} not sent")]
     public static partial void UpstreamDropped(ILogger logger, string category, string @event, string connectionId);
 
+    [LoggerMessage(EventId = 9213, EventName = "LocalSignalRUpstreamSkipped", Level = LogLevel.Debug,
+        Message = "Local SignalR: upstream {Category}/{Event} of connection {ConnectionId} not sent, DevHost is stopping")]
+    public static partial void UpstreamSkipped(ILogger logger, string category, string @event, string connectionId);
+
     [LoggerMessage(EventId = 9211, EventName = "LocalSignalRConnectedRejected", Level = LogLevel.Warning,
         Message = "Local SignalR closes connection {ConnectionId}: the upstream answered {Status} to 'connected'")]
     public static partial void ConnectedRejected(ILogger logger, string connectionId, int status);

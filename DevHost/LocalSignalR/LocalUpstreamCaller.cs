@@ -106,6 +106,13 @@ internal sealed class LocalUpstreamCaller : IDisposable
             return UpstreamReply.None;
         }
 
+        if (_stopping.IsCancellationRequested)
+        {
+            // DevHost is shutting down and takes its connections with it; the app is stopping too.
+            LocalSignalRLog.UpstreamSkipped(_logger, category, eventName, connection.ConnectionId);
+            return UpstreamReply.None;
+        }
+
         var url = new Uri(Expand(UpstreamTemplate, connection.Hub, category, eventName));
         var safeUrl = url.GetLeftPart(UriPartial.Path);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };

@@ -286,7 +286,7 @@ public sealed class LocalSignalRClientTests(AzuriteFixture azurite)
     [Fact]
     public async Task ClientTimeout_SilentClient_ClosedWithErrorAndDisconnectedUpstream()
     {
-        var time = new ObservableFakeTime();
+        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var harness = await LocalSignalRHarness.StartAsync(
             azurite,
             configure: builder => builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
@@ -294,10 +294,7 @@ public sealed class LocalSignalRClientTests(AzuriteFixture azurite)
         var closed = LocalSignalRRestApiTests.ClosedSignal(client);
         await client.StartAsync();
         var id = client.ConnectionId!;
-        while (await time.NextTimerAsync() != TimeSpan.FromSeconds(1))
-        {
-            // Not yet the connection's keep-alive tick (handshake and upstream timeouts come first).
-        }
+        await harness.Upstream.WaitForAsync("connected", id); // the connection's keep-alive timer runs by now
 
         // The client's own pings run on real time (15 s), so on the Service's clock it has been silent for 31 s.
         time.Advance(TimeSpan.FromSeconds(31));

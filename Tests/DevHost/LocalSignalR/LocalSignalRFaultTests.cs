@@ -8,6 +8,7 @@ using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.Tests.DevHost.LocalSignalR;
 
@@ -213,6 +214,17 @@ public sealed class LocalSignalRFaultTests(AzuriteFixture azurite)
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.Equal(["disconnected"], harness.Faults.Current.DropUpstreamEvents);
+    }
+
+    [Fact]
+    public async Task Faults_InvalidSetting_DevHostRefusesToStart()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => LocalSignalRHarness.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["LocalSignalR:Faults:ErrorRate"] = "1.5",
+        }));
+
+        Assert.Contains("LocalSignalR:Faults:ErrorRate", error.Message, StringComparison.Ordinal);
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
