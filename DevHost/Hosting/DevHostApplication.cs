@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FunctionsDashboard.DevHost.FunctionRunners;
 using FunctionsDashboard.DevHost.LocalEventGrid;
+using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Functions;
 using FunctionsDashboard.Functions.Health;
 using Microsoft.Extensions.Configuration.Memory;
@@ -59,6 +60,7 @@ public static partial class DevHostApplication
         builder.AddDashboard();
         builder.AddLocalEventGrid(settings.RoutePrefix);
         configure?.Invoke(builder);
+        builder.AddLocalSignalRService();
 
         var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
         var timers = TimerFunctionRunner.Parse(functions, builder.Configuration);
@@ -72,6 +74,7 @@ public static partial class DevHostApplication
         app.UseNoFunctionProblem();
         app.MapHttpFunctions(functions, settings.RoutePrefix);
         app.MapLocalEventGrid();
+        app.MapLocalSignalRService();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost");
         Log.Settings(logger, settings.Root, settings.SettingsFile ?? "(none)", settings.RoutePrefix, functions.Count);
