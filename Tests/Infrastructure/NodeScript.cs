@@ -90,6 +90,26 @@ public sealed class NodeScript : IAsyncDisposable
         }
     }
 
+    /// <summary>The next line, whatever it holds (an error line throws), bounded by <paramref name="timeout"/>.</summary>
+    public async Task<JsonElement> NextLineAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        try
+        {
+            var line = await _lines.Reader.ReadAsync(cts.Token);
+            if (line.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+            {
+                throw new InvalidOperationException($"The script failed: {error.GetString()}\n{Output}");
+            }
+
+            return line;
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            throw new TimeoutException($"The script wrote nothing more.\n{Output}", e);
+        }
+    }
+
     /// <summary>Waits (bounded) for the script to end; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
     {

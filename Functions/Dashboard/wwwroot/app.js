@@ -149,6 +149,7 @@ function fallBack(reason) {
   hub = null;
   stopHeartbeat();
   openSse();
+  if (sse.readyState === EventSource.OPEN) setTransport("sse"); // it may already be open as the reconnect bridge
   status(`SignalR: ${reason}`);
   scheduleSignalR();
 }
