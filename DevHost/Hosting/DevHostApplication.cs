@@ -73,6 +73,8 @@ public static partial class DevHostApplication
         app.UseRouting();
         app.UseNoFunctionProblem();
         app.MapHttpFunctions(functions, settings.RoutePrefix);
+        var dashboard = string.IsNullOrEmpty(settings.RoutePrefix) ? "/dashboard/" : $"/{settings.RoutePrefix}/dashboard/";
+        app.MapGet("/", () => Results.Redirect(dashboard)).ExcludeFromDescription(); // DevHost convenience: the page
         app.MapLocalEventGrid();
         app.MapLocalSignalRService();
 
