@@ -115,9 +115,15 @@ internal sealed class LocalEventGridDispatcher : BackgroundService
 
     private async Task WaitAsync(TimeSpan? delay, CancellationToken stoppingToken)
     {
+        if (_wakeUp.Wait(0, CancellationToken.None))
+        {
+            return; // something was queued meanwhile: look again before arming a timer
+        }
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var wake = _wakeUp.WaitAsync(cts.Token);
-        var waits = delay is { } d ? new[] { wake, Task.Delay(d > TimeSpan.Zero ? d : TimeSpan.Zero, _timeProvider, cts.Token) } : [wake];
+        // Timers count whole milliseconds: round up, or the loop would wake a fraction early and spin.
+        var waits = delay is { } d ? new[] { wake, Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(Math.Max(0, d.TotalMilliseconds))), _timeProvider, cts.Token) } : [wake];
         await Task.WhenAny(waits);
         await cts.CancelAsync();
         stoppingToken.ThrowIfCancellationRequested();

@@ -33,6 +33,12 @@ internal sealed class LocalEventGridOptions
     /// </summary>
     public string? DeliveryUrl { get; set; }
 
+    /// <summary>
+    /// The <c>code</c> the default delivery URL carries. Default (empty): <c>Relay:WebhookSecret</c>. Set it to something
+    /// else to watch a misconfigured subscription fail its handshake and dead-letter.
+    /// </summary>
+    public string? DeliverySecret { get; set; }
+
     /// <summary>The schema the topic accepts and delivers. Default <see cref="LocalEventGridSchema.Input"/>.</summary>
     public LocalEventGridSchema Schema { get; set; } = LocalEventGridSchema.Input;
 

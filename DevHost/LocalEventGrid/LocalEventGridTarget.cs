@@ -20,10 +20,11 @@ internal sealed class LocalEventGridTarget(IServer server, IOptions<LocalEventGr
 
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("DevHost is not listening yet.");
+        var secret = string.IsNullOrEmpty(options.Value.DeliverySecret) ? relayOptions.Value.WebhookSecret : options.Value.DeliverySecret;
         var own = new UriBuilder(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal))
         {
             Path = string.IsNullOrEmpty(routePrefix) ? "/eventgrid" : $"/{routePrefix}/eventgrid",
-            Query = string.IsNullOrEmpty(relayOptions.Value.WebhookSecret) ? "" : $"{WebhookSecret.QueryName}={Uri.EscapeDataString(relayOptions.Value.WebhookSecret)}",
+            Query = string.IsNullOrEmpty(secret) ? "" : $"{WebhookSecret.QueryName}={Uri.EscapeDataString(secret)}",
         };
         return own.Uri;
     }

@@ -217,6 +217,11 @@ public sealed partial class EventLog
                                 stored[idKey] = seq;
                             }
 
+                            if (found.Count == fresh.Count)
+                            {
+                                return; // all of them were written before (a retry of a commit that did succeed, or redeliveries)
+                            }
+
                             if (found.Count == 0)
                             {
                                 _head = null;

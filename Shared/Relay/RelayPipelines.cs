@@ -10,8 +10,11 @@ namespace FunctionsDashboard.Relay;
 public static class RelayPipelines
 {
     /// <summary>
-    /// Event-log writes and queue hand-offs inside a webhook request: a short, bounded retry (<c>Relay:AppendRetries</c>,
-    /// 50 ms doubling with jitter; conflicts again at once) within <c>Relay:AckTimeout</c>, each try at most half of it.
+    /// Event-log writes and queue hand-offs inside a webhook request, all within <c>Relay:AckTimeout</c>: conflicts (another
+    /// writer moved the stream head, or ids turned out to be there already) are tried again at once with a few ms of
+    /// jitter, up to <see cref="MaxConflictRetries"/> times, since each one means some writer made progress; transient
+    /// failures get a short, bounded retry (<c>Relay:AppendRetries</c>, 50 ms doubling with jitter); each try gets at most
+    /// half the budget.
     /// </summary>
     public const string Write = "relay-write";
 
@@ -21,12 +24,21 @@ public static class RelayPipelines
     /// </summary>
     public const string Delivery = "relay-delivery";
 
-    /// <summary>First wait of the write pipeline.</summary>
+    /// <summary>Retries after write conflicts (bounded by the ack budget as well).</summary>
+    internal const int MaxConflictRetries = 10;
+
+    /// <summary>First wait of the write pipeline after a transient failure.</summary>
     internal static readonly TimeSpan WriteBaseDelay = TimeSpan.FromMilliseconds(50);
 
     internal static void ConfigureWrite(ResiliencePipelineBuilder builder, RelayOptions options)
     {
         builder.AddTimeout(options.AckTimeout);
+        builder.AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = MaxConflictRetries,
+            ShouldHandle = new PredicateBuilder().Handle<EventLogConflictException>(),
+            DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10))),
+        });
         if (options.AppendRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions
@@ -37,7 +49,6 @@ public static class RelayPipelines
                 Delay = WriteBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(1),
                 ShouldHandle = args => ValueTask.FromResult(IsTransientStorageFailure(args.Outcome.Exception)),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is EventLogConflictException ? (TimeSpan?)TimeSpan.Zero : null),
             });
         }
 
@@ -62,10 +73,9 @@ public static class RelayPipelines
         builder.AddTimeout(options.AttemptTimeout);
     }
 
-    /// <summary>Worth another try within the ack budget: conflicts, timeouts, network errors, 408, 429 and 5xx.</summary>
+    /// <summary>Worth another try within the ack budget: timeouts, network errors, 408, 429 and 5xx.</summary>
     internal static bool IsTransientStorageFailure(Exception? exception) => exception switch
     {
-        EventLogConflictException => true,
         RequestFailedException e => e.Status is 0 or 408 or 429 or >= 500,
         AggregateException e => e.InnerExceptions.All(IsTransientStorageFailure),
         TimeoutRejectedException or TimeoutException or HttpRequestException or IOException => true,

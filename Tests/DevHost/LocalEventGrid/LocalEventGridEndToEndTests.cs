@@ -1,0 +1,183 @@
+using System.Text.Json;
+using Azure;
+using Azure.Messaging;
+using Azure.Messaging.EventGrid;
+using FunctionsDashboard.DevHost.LocalEventGrid;
+using FunctionsDashboard.Relay;
+using FunctionsDashboard.Storage;
+using FunctionsDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionsDashboard.Tests.DevHost.LocalEventGrid;
+
+/// <summary>
+/// The whole ingress path on DevHost: the real <see cref="EventGridPublisherClient"/> publishes to the local topic, the
+/// local Event Grid delivers over loopback HTTP to <c>/api/eventgrid</c> (handshake first), the relay writes the event
+/// log in Azurite and hands off to the queue. Retry schedule compressed 1000× (first retry after about 10 ms).
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class LocalEventGridEndToEndTests(AzuriteFixture azurite)
+{
+    private const string TopicKey = "test-topic-key";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Publish500EventsWithThePublisherClient_EachInTheLogOnceGapFreeAndHandedOffOnce()
+    {
+        await using var server = await StartAsync();
+        var ids = Enumerable.Range(0, 500).Select(i => $"order-{i:D3}-{Guid.NewGuid():N}").ToList();
+
+        var publisher = Publisher(server, "orders");
+        foreach (var chunk in ids.Chunk(50))
+        {
+            await publisher.SendEventsAsync(chunk.Select(id => new EventGridEvent("orders/" + id, "Order.Created", "1.0", new { id }) { Id = id }));
+        }
+
+        await Stats(server).WhenIdle.WaitAsync(Patience);
+        var stream = StreamName.From(LocalTopicEndpoint.TopicResourceId("orders"));
+        await AssertExactlyOnceAsync(server, stream, ids);
+        Assert.Equal((500L, 0L), (Stats(server).Delivered, Stats(server).DeadLettered));
+        Assert.Equal(1, Stats(server).Handshakes);
+    }
+
+    [Fact]
+    public async Task PublishWhileAcksGetLostAndTheQueueBrieflyFails_RedeliveriesCreateNoSecondSeqAndNothingIsLost()
+    {
+        var queueOutage = new FlakyHandOff(failFromCall: 10, failCalls: 40);
+        await using var server = await StartAsync(
+            new() { ["LocalEventGrid:Faults:AckLossRate"] = "0.3", ["LocalEventGrid:Faults:Seed"] = "7" },
+            services => services.AddSingleton<IRelayHandOff>(sp => queueOutage.Wrapping(sp)));
+        var ids = Enumerable.Range(0, 300).Select(i => $"evt-{i:D3}").ToList();
+
+        var publisher = Publisher(server, "jobs");
+        foreach (var chunk in ids.Chunk(100))
+        {
+            await publisher.SendEventsAsync(chunk.Select(id => new EventGridEvent("jobs/" + id, "Job.Done", "1.0", new { id }) { Id = id }));
+        }
+
+        await Stats(server).WhenIdle.WaitAsync(Patience);
+        await AssertExactlyOnceAsync(server, StreamName.From(LocalTopicEndpoint.TopicResourceId("jobs")), ids);
+        var relay = server.Services.GetRequiredService<RelayStats>().Snapshot();
+        Assert.Equal(300, relay.Accepted);
+        Assert.True(relay.Duplicates > 0, "lost acks must have caused redeliveries");
+        Assert.True(relay.Unavailable > 0 && relay.ReHandOffs > 0, "the queue outage must have caused 503s and later re-hand-offs");
+        Assert.True(Stats(server).AcksLost > 0);
+        Assert.Equal(0, Stats(server).DeadLettered);
+    }
+
+    [Fact]
+    public async Task PublishCloudEventsInBatches_DeliveredAfterTheOptionsHandshake()
+    {
+        await using var server = await StartAsync(new() { ["LocalEventGrid:MaxEventsPerBatch"] = "5" });
+        var ids = Enumerable.Range(0, 40).Select(i => $"ce-{i}").ToList();
+
+        await Publisher(server, "sensors").SendEventsAsync(ids.Select(id => new CloudEvent("/sensors/hall", "Temp.Read", new { id }) { Id = id }));
+
+        await Stats(server).WhenIdle.WaitAsync(Patience);
+        await AssertExactlyOnceAsync(server, "sensors-hall", ids);
+        Assert.InRange(Stats(server).Attempts, 8, 40);
+    }
+
+    [Fact]
+    public async Task Publish_WrongTopicKey_Is401()
+    {
+        await using var server = await StartAsync();
+        var publisher = new EventGridPublisherClient(TopicEndpoint(server, "orders"), new AzureKeyCredential("forged"), NoRetries());
+
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => publisher.SendEventAsync(new EventGridEvent("s", "T", "1", new { })));
+
+        Assert.Equal(401, error.Status);
+    }
+
+    [Fact]
+    public async Task Publish_SubscriptionWithAForgedSecret_DeadLetteredToBlobAtOnceWithTheReasonFields()
+    {
+        await using var server = await StartAsync(new() { ["LocalEventGrid:DeliverySecret"] = "forged" });
+
+        await Publisher(server, "orders").SendEventAsync(new EventGridEvent("orders/1", "Order.Created", "1.0", new { n = 1 }) { Id = "dl-1" });
+
+        await Stats(server).WhenIdle.WaitAsync(Patience);
+        var container = server.Services.GetRequiredService<DashboardStorage>().Container(LocalEventGridExtensions.DeadLetterContainer);
+        var blobs = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync())
+        {
+            blobs.Add(blob.Name);
+        }
+
+        var name = Assert.Single(blobs);
+        Assert.StartsWith("ORDERS/LOCAL-RELAY/", name, StringComparison.Ordinal);
+        using var letters = JsonDocument.Parse((await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString());
+        var letter = letters.RootElement.EnumerateArray().Single();
+        Assert.Equal("dl-1", letter.GetProperty("id").GetString());
+        Assert.Equal("NonRetryableStatusCode", letter.GetProperty("deadLetterReason").GetString());
+        Assert.Equal(1, letter.GetProperty("deliveryAttempts").GetInt32());
+        Assert.Equal(401, letter.GetProperty("lastHttpStatusCode").GetInt32());
+        Assert.Contains("validation handshake failed", letter.GetProperty("lastDeliveryOutcome").GetString(), StringComparison.Ordinal);
+        Assert.True(letter.TryGetProperty("publishTime", out _) && letter.TryGetProperty("lastDeliveryAttemptTime", out _));
+        Assert.Empty(await server.Services.GetRequiredService<EventLog>().ListStreamsAsync(CancellationToken.None));
+    }
+
+    private Task<DevHostServer> StartAsync(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["LocalEventGrid:TopicKey"] = TopicKey,
+            ["LocalEventGrid:TimeScale"] = "0.001",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+
+        return DevHostServer.StartAsync(azurite.ConnectionString, all, configure: builder => services?.Invoke(builder.Services));
+    }
+
+    private static LocalEventGridStats Stats(DevHostServer server) => server.Services.GetRequiredService<LocalEventGridStats>();
+
+    private static Uri TopicEndpoint(DevHostServer server, string topic) => new(server.BaseAddress, $"/localeventgrid/topics/{topic}/api/events");
+
+    private static EventGridPublisherClient Publisher(DevHostServer server, string topic) =>
+        new(TopicEndpoint(server, topic), new AzureKeyCredential(TopicKey), NoRetries());
+
+    private static EventGridPublisherClientOptions NoRetries()
+    {
+        var options = new EventGridPublisherClientOptions();
+        options.Retry.MaxRetries = 0;
+        return options;
+    }
+
+    /// <summary>Every id is in the stream exactly once, seqs are 1..N without gaps, and each seq was handed off exactly once.</summary>
+    private static async Task AssertExactlyOnceAsync(DevHostServer server, string stream, IReadOnlyCollection<string> ids)
+    {
+        var log = server.Services.GetRequiredService<EventLog>();
+        var stored = await log.ReadAfterAsync(stream, 0, EventLog.MaxReadLimit, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, ids.Count).Select(i => (long)i), stored.Select(e => e.Seq));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), stored.Select(e => e.Id).Order(StringComparer.Ordinal));
+
+        var queue = server.Services.GetRequiredService<DashboardStorage>().Queue(RelayStorageNames.DeliveryQueue);
+        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainAsync(queue), stream);
+        Assert.Equal(Enumerable.Range(1, ids.Count).Select(i => (long)i), handOffs.Keys.Order());
+        Assert.All(handOffs, h => Assert.True(h.Value == 1, $"seq {h.Key} was handed off {h.Value} times"));
+    }
+
+    /// <summary>The real queue hand-off, except that calls number failFromCall .. failFromCall+failCalls-1 fail (queue outage).</summary>
+    private sealed class FlakyHandOff(int failFromCall, int failCalls) : IRelayHandOff
+    {
+        private IRelayHandOff? _inner;
+        private int _calls;
+
+        public IRelayHandOff Wrapping(IServiceProvider services)
+        {
+            _inner = new QueueRelayHandOff(services.GetRequiredService<DashboardStorage>());
+            return this;
+        }
+
+        public Task HandOffAsync(RelayDeliveryMessage message, CancellationToken cancellationToken)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            return call >= failFromCall && call < failFromCall + failCalls
+                ? Task.FromException(new RequestFailedException(503, "queue outage (test)"))
+                : _inner!.HandOffAsync(message, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text;
+using Azure.Storage.Queues;
+using FunctionsDashboard.Health;
+using FunctionsDashboard.Relay;
+using FunctionsDashboard.Storage;
+using FunctionsDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace FunctionsDashboard.Tests.Relay;
+
+/// <summary>
+/// The relay's services on the shared Azurite under a fresh storage prefix, provisioned, with no hosted service running.
+/// <see cref="CreateLog"/> builds extra <see cref="EventLog"/> instances: each one is an app instance (or a restart).
+/// </summary>
+internal sealed class EventLogHarness : IDisposable
+{
+    private readonly IHost _host;
+
+    private EventLogHarness(IHost host) => _host = host;
+
+    public IServiceProvider Services => _host.Services;
+
+    public DashboardStorage Storage => Services.GetRequiredService<DashboardStorage>();
+
+    public QueueClient Queue => Storage.Queue(RelayStorageNames.DeliveryQueue);
+
+    public static async Task<EventLogHarness> CreateAsync(string connectionString, Dictionary<string, string?>? settings = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var all = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = connectionString,
+            ["Storage:Prefix"] = DevHostServer.UniquePrefix(),
+            ["Relay:WebhookSecret"] = "test-secret",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(all);
+        builder.AddDashboardCore();
+        builder.AddEventGridRelay();
+        var harness = new EventLogHarness(builder.Build());
+        foreach (var step in harness.Services.GetServices<IStartupStep>())
+        {
+            await step.RunAsync(CancellationToken.None);
+        }
+
+        return harness;
+    }
+
+    public EventLog CreateLog(IRelayHandOff? handOff = null, TimeProvider? time = null, RelayStats? stats = null) =>
+        ActivatorUtilities.CreateInstance<EventLog>(
+            Services,
+            handOff ?? Services.GetRequiredService<IRelayHandOff>(),
+            time ?? TimeProvider.System,
+            stats ?? new RelayStats(TimeProvider.System));
+
+    public static IncomingEvent Event(string id, string stream = "orders", string? dataJson = null) =>
+        new(id, stream, "Order.Created", "/orders", "orders/" + id, new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.FromHours(1)),
+            Encoding.UTF8.GetBytes(dataJson ?? $$"""{"id":"{{id}}"}"""), DataIsBase64: false, EventSchema.CloudEvents);
+
+    public void Dispose() => _host.Dispose();
+}
+
+/// <summary>A hand-off whose queue is down: every call fails like a refused connection.</summary>
+internal sealed class FailingHandOff : IRelayHandOff
+{
+    public int Calls { get; private set; }
+
+    public Task HandOffAsync(RelayDeliveryMessage message, CancellationToken cancellationToken)
+    {
+        Calls++;
+        throw new Azure.RequestFailedException(0, "queue down (test)");
+    }
+}

@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using FunctionsDashboard.Relay;
+using FunctionsDashboard.Storage;
+using FunctionsDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FunctionsDashboard.Tests.Relay;
+
+/// <summary>The event log on real Azurite: seq assignment, idempotency, hand-off and the crash between commit and hand-off.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class EventLogTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task AppendAsync_SameIdTwice_OneLogEntryAndOneHandOff()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var log = harness.CreateLog();
+
+        var first = await log.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
+        var again = await log.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
+
+        Assert.Equal(new AppendedEvent("e1", "orders", 1, Duplicate: false), first.Events.Single());
+        Assert.Equal(new AppendedEvent("e1", "orders", 1, Duplicate: true), again.Events.Single());
+        Assert.Single(await log.ReadAfterAsync("orders", 0, 100, CancellationToken.None));
+        Assert.Equal([RelayDeliveryMessage.For("orders", 1, 1)], await RelayQueue.DrainAsync(harness.Queue));
+    }
+
+    [Fact]
+    public async Task AppendAsync_RedeliveryInALaterInstance_KeepsTheFirstSeqAndHandsOffNothing()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await harness.CreateLog().AppendAsync([EventLogHarness.Event("e1"), EventLogHarness.Event("e2")], CancellationToken.None);
+        await RelayQueue.DrainAsync(harness.Queue);
+
+        var result = await harness.CreateLog().AppendAsync([EventLogHarness.Event("e2"), EventLogHarness.Event("e3")], CancellationToken.None);
+
+        Assert.Equal([new AppendedEvent("e2", "orders", 2, true), new AppendedEvent("e3", "orders", 3, false)], result.Events);
+        Assert.Equal([RelayDeliveryMessage.For("orders", 3, 3)], await RelayQueue.DrainAsync(harness.Queue));
+    }
+
+    [Fact]
+    public async Task AppendAsync_IdRepeatedInsideOneBatch_IsOneEvent()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var log = harness.CreateLog();
+
+        var result = await log.AppendAsync([EventLogHarness.Event("a"), EventLogHarness.Event("b"), EventLogHarness.Event("a")], CancellationToken.None);
+
+        Assert.Equal([1L, 2L, 1L], result.Events.Select(e => e.Seq));
+        Assert.Equal([false, false, true], result.Events.Select(e => e.Duplicate));
+        Assert.Equal(2, (await log.ReadAfterAsync("orders", 0, 100, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task AppendAsync_TwentyConcurrentCallsOfTenEvents_SeqsStrictlyMonotonicAndGapFree()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var stats = new RelayStats(TimeProvider.System);
+        var log = harness.CreateLog(stats: stats);
+
+        var calls = Enumerable.Range(0, 20)
+            .Select(c => Task.Run(() => log.AppendAsync([.. Enumerable.Range(0, 10).Select(i => EventLogHarness.Event($"c{c}-e{i}"))], CancellationToken.None)));
+        var results = await Task.WhenAll(calls);
+
+        var all = results.SelectMany(r => r.Events).ToList();
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), all.Select(e => e.Seq).Order());
+        Assert.All(results, r => Assert.Equal(r.Events.Select(e => e.Seq).Order(), r.Events.Select(e => e.Seq))); // a call's events keep their order
+        var stored = await log.ReadAfterAsync("orders", 0, 1000, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), stored.Select(e => e.Seq));
+        Assert.Equal(all.ToDictionary(e => e.Id, e => e.Seq), stored.ToDictionary(e => e.Id, e => e.Seq));
+        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainAsync(harness.Queue), "orders");
+        Assert.Equal(200, handOffs.Count);
+        Assert.All(handOffs.Values, count => Assert.Equal(1, count));
+        Assert.InRange(stats.Snapshot().Commits, 1, 20); // concurrent calls share transactions
+    }
+
+    [Fact]
+    public async Task AppendAsync_TwoInstancesRacingWithOverlappingIds_EveryIdOnceAndSeqsGapFree()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var a = harness.CreateLog();
+        var b = harness.CreateLog();
+
+        // Both instances receive ids 0..79 (Event Grid redelivering to another instance); a also gets 80..119, b 120..159.
+        Task<AppendResult> Call(EventLog log, IEnumerable<int> ids) => Task.Run(() => log.AppendAsync([.. ids.Select(i => EventLogHarness.Event($"e{i}"))], CancellationToken.None));
+        var calls = Enumerable.Range(0, 8).SelectMany(k => new[]
+        {
+            Call(a, Enumerable.Range(k * 10, 10)),
+            Call(b, Enumerable.Range(k * 10, 10)),
+            Call(k % 2 == 0 ? a : b, Enumerable.Range(80 + (k * 10), 10)),
+        });
+        await Task.WhenAll(calls);
+
+        var stored = await a.ReadAfterAsync("orders", 0, 1000, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, 160).Select(i => (long)i), stored.Select(e => e.Seq));
+        Assert.Equal(160, stored.Select(e => e.Id).Distinct().Count());
+        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainAsync(harness.Queue), "orders");
+        Assert.Equal(Enumerable.Range(1, 160).Select(i => (long)i), handOffs.Keys.Order()); // nothing lost; a race may hand a range off twice
+    }
+
+    [Fact]
+    public async Task AppendAsync_QueueDownAfterCommit_EventDurableThenRedeliveryAfterRestartHandsItOffOnce()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var queueDown = new FailingHandOff();
+
+        // The process commits, then cannot enqueue (it might as well have crashed): the webhook must not acknowledge.
+        await Assert.ThrowsAsync<EventLogUnavailableException>(() => harness.CreateLog(queueDown).AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None));
+        Assert.True(queueDown.Calls > 0);
+        Assert.NotNull(await harness.CreateLog().GetAsync("orders", 1, CancellationToken.None));
+        Assert.Empty(await RelayQueue.DrainAsync(harness.Queue));
+
+        // After a restart Event Grid redelivers: same seq, no new entry, and the pending range is handed off now, once.
+        var restarted = harness.CreateLog();
+        var redelivered = await restarted.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
+        var onceMore = await restarted.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
+
+        Assert.Equal(new AppendedEvent("e1", "orders", 1, true), redelivered.Events.Single());
+        Assert.Equal(new AppendedEvent("e1", "orders", 1, true), onceMore.Events.Single());
+        Assert.Single(await restarted.ReadAfterAsync("orders", 0, 100, CancellationToken.None));
+        Assert.Equal([RelayDeliveryMessage.For("orders", 1, 1)], await RelayQueue.DrainAsync(harness.Queue));
+    }
+
+    [Fact]
+    public async Task RecoverPendingAsync_RangeOlderThanGrace_HandedOffOnceBySweep()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString, new() { ["Relay:PendingGrace"] = "00:01:00" });
+        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await Assert.ThrowsAsync<EventLogUnavailableException>(() =>
+            harness.CreateLog(new FailingHandOff(), time).AppendAsync([EventLogHarness.Event("e1"), EventLogHarness.Event("e2")], CancellationToken.None));
+
+        var sweeper = harness.CreateLog(time: time);
+        Assert.Equal(0, await sweeper.RecoverPendingAsync(CancellationToken.None)); // too young: its writer may still hand it off
+
+        time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, await sweeper.RecoverPendingAsync(CancellationToken.None));
+        Assert.Equal(0, await sweeper.RecoverPendingAsync(CancellationToken.None));
+        Assert.Equal([RelayDeliveryMessage.For("orders", 1, 2)], await RelayQueue.DrainAsync(harness.Queue));
+    }
+
+    [Fact]
+    public async Task AppendAsync_LargeEvents_ChunkedInlineOrSpilledToBlobAndReadBack()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var log = harness.CreateLog();
+        var medium = JsonSerializer.Serialize(new { text = new string('m', 150_000) });   // > 64 KiB: several binary chunks
+        var large = JsonSerializer.Serialize(new { text = new string('L', 700_000) });    // > 256 KiB: a blob
+
+        await log.AppendAsync([EventLogHarness.Event("m", dataJson: medium), EventLogHarness.Event("l", dataJson: large)], CancellationToken.None);
+
+        var stored = await log.ReadAfterAsync("orders", 0, 10, CancellationToken.None);
+        Assert.Equal(medium, stored[0].Data.GetRawText());
+        Assert.Equal(large, stored[1].Data.GetRawText());
+        Assert.Equal(large, (await log.GetAsync("orders", 2, CancellationToken.None))!.Data.GetRawText());
+        Assert.True(await harness.Storage.Container(RelayStorageNames.PayloadContainer).GetBlobClient("orders/id:l").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task ReadApi_PagesGetsAndLists()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var log = harness.CreateLog();
+        await log.AppendAsync([.. Enumerable.Range(1, 5).Select(i => EventLogHarness.Event($"e{i}")), EventLogHarness.Event("x1", stream: "other")], CancellationToken.None);
+
+        var page = await log.ReadAfterAsync("orders", 2, 2, CancellationToken.None);
+        var third = await log.GetAsync("orders", 3, CancellationToken.None);
+
+        Assert.Equal([3L, 4L], page.Select(e => e.Seq));
+        Assert.Equal(page[0] with { Data = default }, third! with { Data = default }); // JsonElement compares by reference
+        Assert.Equal(("e3", "orders", "Order.Created", "/orders", "orders/e3"), (third!.Id, third.Stream, third.Type, third.Source, third.Subject));
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.FromHours(1)), third.Time);
+        Assert.Equal("e3", third.Data.GetProperty("id").GetString());
+        Assert.Null(await log.GetAsync("orders", 6, CancellationToken.None));
+        Assert.Empty(await log.ReadAfterAsync("orders", 5, 10, CancellationToken.None));
+        Assert.Equal(5, await log.GetLastSeqAsync("orders", CancellationToken.None));
+        Assert.Equal(1, await log.GetLastSeqAsync("other", CancellationToken.None));
+        Assert.Equal(["orders", "other"], (await log.ListStreamsAsync(CancellationToken.None)).Order());
+        await Assert.ThrowsAsync<ArgumentException>(() => log.ReadAfterAsync("Not/A/Stream", 0, 1, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task HandOff_QueueMessage_IsBase64JsonAsTheQueueTriggerExpects()
+    {
+        using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        await harness.CreateLog().AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
+
+        // A client without message encoding sees the raw text on the queue.
+        var raw = new QueueClient(azurite.ConnectionString, harness.Storage.Name(RelayStorageNames.DeliveryQueue));
+        var message = (await raw.ReceiveMessageAsync()).Value;
+
+        var json = Encoding.UTF8.GetString(Convert.FromBase64String(message.Body.ToString()));
+        Assert.Equal(RelayDeliveryMessage.For("orders", 1, 1), RelayDeliveryMessage.Parse(json));
+    }
+}

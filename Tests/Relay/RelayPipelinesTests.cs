@@ -1,0 +1,149 @@
+using System.Net;
+using Azure;
+using FunctionsDashboard.Relay;
+using FunctionsDashboard.SignalR;
+using FunctionsDashboard.Tests.Infrastructure;
+using Polly;
+using Polly.Timeout;
+
+namespace FunctionsDashboard.Tests.Relay;
+
+public sealed class RelayPipelinesTests
+{
+    private readonly ObservableFakeTime _time = new();
+
+    [Fact]
+    public async Task Delivery_AlwaysTransient_TriesMaxAttemptsWithCappedBackoff()
+    {
+        var options = new RelayDeliveryOptions { AttemptTimeout = TimeSpan.FromSeconds(10) };
+        var pipeline = Build(b => RelayPipelines.ConfigureDelivery(b, options));
+        var attempts = 0;
+
+        var run = pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            throw new SignalRRestException(HttpStatusCode.ServiceUnavailable, "busy");
+        }).AsTask();
+
+        var delays = new List<TimeSpan>();
+        for (var i = 0; i < options.MaxAttempts - 1; i++)
+        {
+            // Each try arms its timeout timer (and pooled timers are parked at infinity); the wait between tries is the other timer.
+            var delay = await NextTimerOtherThanAsync(options.AttemptTimeout);
+            delays.Add(delay);
+            _time.Advance(delay);
+        }
+
+        await Assert.ThrowsAsync<SignalRRestException>(() => run);
+        Assert.Equal(10, attempts);
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, options.MaxDelay));
+        Assert.Contains(delays, d => d == options.MaxDelay); // the cap is reached within 10 tries
+    }
+
+    [Fact]
+    public async Task Delivery_NotTransient_IsNotRetried()
+    {
+        var pipeline = Build(b => RelayPipelines.ConfigureDelivery(b, new RelayDeliveryOptions { AttemptTimeout = TimeSpan.FromSeconds(10) }));
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<SignalRRestException>(() => pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            throw new SignalRRestException(HttpStatusCode.BadRequest, "bad");
+        }).AsTask());
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Theory]
+    [InlineData(503, true)]
+    [InlineData(500, true)]
+    [InlineData(429, true)]
+    [InlineData(408, true)]
+    [InlineData(0, true)]
+    [InlineData(400, false)]
+    [InlineData(403, false)]
+    [InlineData(404, false)]
+    public void IsTransientStorageFailure_ByStatus(int status, bool transient)
+    {
+        Assert.Equal(transient, RelayPipelines.IsTransientStorageFailure(new RequestFailedException(status, "x")));
+    }
+
+    [Fact]
+    public async Task Write_ConflictsBeyondAppendRetries_AreStillRetried()
+    {
+        // Real time: a conflict is retried after at most a few milliseconds of jitter.
+        var pipeline = new ResiliencePipelineBuilder().Apply(b => RelayPipelines.ConfigureWrite(b, new RelayOptions { AppendRetries = 1 })).Build();
+        var attempts = 0;
+
+        await pipeline.ExecuteAsync(_ =>
+        {
+            if (++attempts < 6)
+            {
+                throw new EventLogConflictException("head moved");
+            }
+
+            return ValueTask.CompletedTask;
+        });
+
+        Assert.Equal(6, attempts);
+    }
+
+    [Fact]
+    public async Task Write_TransientFailures_RetriedOnlyAppendRetriesTimes()
+    {
+        var pipeline = Build(b => RelayPipelines.ConfigureWrite(b, new RelayOptions { AppendRetries = 2 }));
+        var attempts = 0;
+
+        var run = pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            throw new RequestFailedException(503, "busy");
+        }).AsTask();
+        for (var i = 0; i < 2; i++)
+        {
+            var backoff = await NextTimerOtherThanAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)); // skip the try and budget timeouts
+            Assert.InRange(backoff, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+            _time.Advance(backoff);
+        }
+
+        await Assert.ThrowsAsync<RequestFailedException>(() => run);
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public void IsTransientStorageFailure_TimeoutsYesBacklogNo()
+    {
+        Assert.True(RelayPipelines.IsTransientStorageFailure(new TimeoutRejectedException()));
+        Assert.False(RelayPipelines.IsTransientStorageFailure(new EventLogUnavailableException("backlog")));
+        Assert.False(RelayPipelines.IsTransientStorageFailure(new InvalidOperationException()));
+    }
+
+    private ResiliencePipeline Build(Action<ResiliencePipelineBuilder> configure)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
+        configure(builder);
+        return builder.Build();
+    }
+
+    private async Task<TimeSpan> NextTimerOtherThanAsync(params TimeSpan[] ignored)
+    {
+        while (true)
+        {
+            var due = await _time.NextTimerAsync();
+            if (!ignored.Contains(due) && due >= TimeSpan.Zero)
+            {
+                return due;
+            }
+        }
+    }
+}
+
+internal static class PipelineBuilderExtensions
+{
+    public static ResiliencePipelineBuilder Apply(this ResiliencePipelineBuilder builder, Action<ResiliencePipelineBuilder> configure)
+    {
+        configure(builder);
+        return builder;
+    }
+}
