@@ -45,7 +45,7 @@ say "Starting DevHost on http://127.0.0.1:$PORT"
 dotnet artifacts/bin/DevHost/debug/FunctionsDashboard.DevHost.dll --DevHost:Root="$ROOT" --urls "http://127.0.0.1:$PORT" &
 DEVHOST_PID=$!
 if wait_for_port "$PORT" 60 "$DEVHOST_PID"; then
-  say "FunctionsDashboard is up: http://127.0.0.1:$PORT  (health: http://127.0.0.1:$PORT/api/health). Ctrl-C stops it."
+  say "FunctionsDashboard is up: http://127.0.0.1:$PORT  (dashboard: http://127.0.0.1:$PORT/api/dashboard/, health: http://127.0.0.1:$PORT/api/health). Ctrl-C stops it."
 else
   die "DevHost did not start (see its output above)"
 fi

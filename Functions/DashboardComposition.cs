@@ -1,4 +1,8 @@
+using FunctionsDashboard.Connections;
+using FunctionsDashboard.Hub;
 using FunctionsDashboard.Relay;
+using FunctionsDashboard.SignalR;
+using FunctionsDashboard.Sse;
 using Microsoft.Extensions.Hosting;
 
 namespace FunctionsDashboard.Functions;
@@ -14,7 +18,11 @@ public static class DashboardComposition
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddDashboardCore();   // options, TimeProvider, storage, readiness, health
+        builder.AddSignalRService();  // SignalR Service protocol: connection string, tokens, REST client
+        builder.AddConnectionRegistry(); // connection registry (Table), heartbeats, presence counts
+        builder.AddDashboardHub();    // statically declared hub handlers, frozen before ready; upstream dispatch
         builder.AddEventGridRelay();  // Event Grid webhook, event log, hand-off to the delivery queue
+        builder.AddSseFallback();     // Server-Sent Events fallback: one log reader per stream per instance
         return builder;
     }
 }

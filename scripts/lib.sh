@@ -27,11 +27,11 @@ ensure_node_modules() {
 # port_in_use PORT: true when something accepts connections on 127.0.0.1:PORT.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_port: prints a port nobody listens on (random, in 20000-59999).
+# free_port: prints a port nobody listens on (random, in 20000-31999).
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
+    p=$(( 20000 + RANDOM % 12000 ))  # below the kernel's ephemeral range (32768+), so no client socket can hold it
     if ! port_in_use "$p"; then echo "$p"; return 0; fi
   done
   die "no free port found"

@@ -7,12 +7,18 @@ namespace FunctionsDashboard.DevHost.FunctionRunners;
 internal enum TriggerKind
 {
     Http,
+    Timer,
+    Queue,
 }
 
 /// <summary>One <c>[Function]</c> method and its trigger.</summary>
 internal sealed record FunctionDescriptor(string Name, Type ClassType, MethodInfo Method, TriggerKind Kind, Attribute Trigger, ParameterInfo TriggerParameter)
 {
     public HttpTriggerAttribute HttpTrigger => (HttpTriggerAttribute)Trigger;
+
+    public TimerTriggerAttribute TimerTrigger => (TimerTriggerAttribute)Trigger;
+
+    public QueueTriggerAttribute QueueTrigger => (QueueTriggerAttribute)Trigger;
 }
 
 /// <summary>
@@ -42,6 +48,12 @@ internal static class FunctionIndex
                 {
                     case HttpTriggerAttribute:
                         functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Http, trigger.Attribute, trigger.Parameter));
+                        break;
+                    case TimerTriggerAttribute:
+                        functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Timer, trigger.Attribute, trigger.Parameter));
+                        break;
+                    case QueueTriggerAttribute:
+                        functions.Add(new FunctionDescriptor(function.Name, type, method, TriggerKind.Queue, trigger.Attribute, trigger.Parameter));
                         break;
                     default:
                         unsupported.Add($"{function.Name} ({trigger.Attribute?.GetType().Name ?? "no trigger"})");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FunctionsDashboard.DevHost.FunctionRunners;
 using FunctionsDashboard.DevHost.LocalEventGrid;
+using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Functions;
 using FunctionsDashboard.Functions.Health;
 using Microsoft.Extensions.Configuration.Memory;
@@ -31,7 +32,7 @@ public static partial class DevHostApplication
         var root = builder.Configuration["DevHost:Root"]
             ?? LocalSettings.FindRoot(Directory.GetCurrentDirectory(), AppContext.BaseDirectory)
             ?? throw new InvalidOperationException("DevHost: cannot find the repository root (host.json + FunctionsDashboard.sln). Pass --DevHost:Root=<path>.");
-        var settings = LocalSettings.Load(root);
+        var settings = LocalSettings.Load(root, builder.Configuration["DevHost:SettingsFile"]);
 
         // local.settings.json Values sit below environment variables and the command line, as under Core Tools.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings.Values });
@@ -53,19 +54,29 @@ public static partial class DevHostApplication
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         }
 
+        FollowOwnPort(builder.Configuration);
+
         builder.Services.AddProblemDetails();
         builder.AddDashboard();
         builder.AddLocalEventGrid(settings.RoutePrefix);
         configure?.Invoke(builder);
+        builder.AddLocalSignalRService();
 
         var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
+        var timers = TimerFunctionRunner.Parse(functions, builder.Configuration);
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionRunner>(sp, timers));
+        QueueFunctionRunner.Validate(functions);
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueFunctionRunner>(sp, functions, QueueHostSettings.From(settings)));
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseNoFunctionProblem();
         app.MapHttpFunctions(functions, settings.RoutePrefix);
+        var dashboard = string.IsNullOrEmpty(settings.RoutePrefix) ? "/dashboard/" : $"/{settings.RoutePrefix}/dashboard/";
+        app.MapGet("/", () => Results.Redirect(dashboard)).ExcludeFromDescription(); // DevHost convenience: the page
         app.MapLocalEventGrid();
+        app.MapLocalSignalRService();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost");
         Log.Settings(logger, settings.Root, settings.SettingsFile ?? "(none)", settings.RoutePrefix, functions.Count);
@@ -91,6 +102,30 @@ public static partial class DevHostApplication
             await Console.Error.WriteLineAsync($"DevHost: cannot start: {e.Message}");
             return 3;
         }
+    }
+
+    /// <summary>The path under which DevHost serves its local SignalR Service.</summary>
+    public const string LocalSignalRPath = "/localsignalr";
+
+    /// <summary>
+    /// A SignalR connection string that points at DevHost's own local SignalR Service (loopback host, path
+    /// <see cref="LocalSignalRPath"/>) follows DevHost's actual port, so <c>PORT=8080 ./run.sh</c> needs no other change.
+    /// </summary>
+    internal static void FollowOwnPort(IConfiguration configuration)
+    {
+        var urls = configuration[WebHostDefaults.ServerUrlsKey];
+        var connectionString = configuration[SignalR.SignalROptions.ConnectionStringSetting];
+        if (string.IsNullOrEmpty(urls) || string.IsNullOrEmpty(connectionString)
+            || !Uri.TryCreate(urls.Split(';')[0], UriKind.Absolute, out var own) || own.Port == 0
+            || !SignalR.SignalRConnectionString.TryParse(connectionString, out var parsed, out _)
+            || !parsed!.Endpoint.IsLoopback || !parsed.Endpoint.AbsolutePath.TrimEnd('/').Equals(LocalSignalRPath, StringComparison.Ordinal)
+            || parsed.Endpoint.Port == own.Port)
+        {
+            return;
+        }
+
+        configuration[SignalR.SignalROptions.ConnectionStringSetting] = connectionString.Replace(
+            $":{parsed.Endpoint.Port}{LocalSignalRPath}", $":{own.Port}{LocalSignalRPath}", StringComparison.Ordinal);
     }
 
     /// <summary>The base address Kestrel actually bound (useful with port 0).</summary>

@@ -9,6 +9,7 @@ namespace FunctionsDashboard.Health;
 /// Runs the <see cref="IStartupStep"/>s in order, retrying each until it succeeds, then marks the app ready.
 /// </summary>
 internal sealed partial class StartupService(
+    IEnumerable<IStartupCheck> checks,
     IEnumerable<IStartupStep> steps,
     Readiness readiness,
     TimeProvider timeProvider,
@@ -16,6 +17,17 @@ internal sealed partial class StartupService(
 {
     /// <summary>Cap on the wait between two tries of a failing step.</summary>
     internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>Runs the <see cref="IStartupCheck"/>s first: a defect stops the host before it accepts anything.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var check in checks)
+        {
+            check.Check();
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -57,7 +57,7 @@ public sealed class StartupServiceTests
     }
 
     private StartupService CreateSut(params IStartupStep[] steps) =>
-        new(steps, _readiness, _time, NullLogger<StartupService>.Instance);
+        new([], steps, _readiness, _time, NullLogger<StartupService>.Instance);
 
     private sealed class FlakyStep(int failures) : IStartupStep
     {

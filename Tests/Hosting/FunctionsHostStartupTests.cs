@@ -22,6 +22,7 @@ public sealed class FunctionsHostStartupTests
             ["Functions:Worker:RequestId"] = "test-request",
             ["Functions:Worker:GrpcMaxMessageLength"] = "2147483647",
             ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+            ["AzureSignalRConnectionString"] = "Endpoint=http://127.0.0.1:7071/localsignalr;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;",
             ["Relay:WebhookSecret"] = "test-secret",
             ["Dashboard:HeartbeatInterval"] = "00:00:25",
             ["Dashboard:StaleTimeout"] = "00:00:30",

@@ -55,6 +55,11 @@ public sealed class FunctionsMetadataTests
                     http.Methods!.Select(m => m.ToLowerInvariant()).Order(),
                     trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).Order());
                 break;
+            case TimerTriggerAttribute timer:
+                Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+                Assert.Equal(timer.Schedule, trigger.GetProperty("schedule").GetString());
+                Assert.StartsWith("%", timer.Schedule, StringComparison.Ordinal); // schedules come from app settings
+                break;
             default:
                 Assert.Fail($"Test does not know trigger {declared.Trigger.GetType().Name}; extend it.");
                 break;

@@ -31,9 +31,12 @@ public sealed class DevHostServer : IAsyncDisposable
         bool waitUntilReady = true,
         Action<WebApplicationBuilder>? configure = null)
     {
+        // A fixed free port (not 0) so the local SignalR connection string can name it before the server starts.
+        var port = AzuriteFixture.FreePort();
         var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["AzureWebJobsStorage"] = storageConnectionString,
+            ["AzureSignalRConnectionString"] = LocalSignalRConnectionString(port),
             // Each server gets its own tables, queues and containers in the shared Azurite.
             ["Storage:Prefix"] = UniquePrefix(),
             ["Logging:LogLevel:Default"] = "Warning",
@@ -44,7 +47,8 @@ public sealed class DevHostServer : IAsyncDisposable
         }
 
         var app = DevHostApplication.Create(
-            ["--urls", "http://127.0.0.1:0", "--DevHost:Root", RepoPaths.Root],
+            // The committed sample, not a developer's local.settings.json: tests must not depend on a machine's settings.
+            ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", RepoPaths.Root, "--DevHost:SettingsFile", "local.settings.sample.json"],
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(all);
@@ -59,6 +63,13 @@ public sealed class DevHostServer : IAsyncDisposable
 
         return server;
     }
+
+    /// <summary>The local dev access key (public; the same as in local.settings.sample.json).</summary>
+    public const string LocalAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+    /// <summary>The connection string of DevHost's local SignalR Service on <paramref name="port"/>.</summary>
+    public static string LocalSignalRConnectionString(int port) =>
+        $"Endpoint=http://127.0.0.1:{port}{DevHostApplication.LocalSignalRPath};AccessKey={LocalAccessKey};Version=1.0;";
 
     /// <summary>A fresh storage name prefix (lowercase letters and digits, starting with a letter).</summary>
     public static string UniquePrefix() => "t" + Guid.NewGuid().ToString("N")[..10];

@@ -1,0 +1,47 @@
+namespace FunctionsDashboard.DevHost.LocalSignalR;
+
+/// <summary>
+/// DevHost's local SignalR Service (section <c>LocalSignalR</c>, app settings <c>LocalSignalR__X</c>). Every value has a
+/// default; see docs/local-signalr.md.
+/// </summary>
+internal sealed class LocalSignalROptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "LocalSignalR";
+
+    /// <summary>The upstream route of the app, below DevHost's own base URL.</summary>
+    public const string DefaultUpstreamPath = "/api/signalr/upstream";
+
+    /// <summary>
+    /// Whether DevHost hosts the local Service. Default (unset): yes when <c>AzureSignalRConnectionString</c> points at
+    /// DevHost's own loopback <c>/localsignalr</c>; <c>true</c> forces it on, <c>false</c> off.
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>
+    /// Where upstream events are POSTed. Default: DevHost's own base URL + <see cref="DefaultUpstreamPath"/>. May contain
+    /// <c>{hub}</c>, <c>{category}</c> and <c>{event}</c>, replaced URL-escaped as the Service's URL templates are.
+    /// </summary>
+    public string? UpstreamUrl { get; set; }
+
+    /// <summary>How long one upstream call may take. Default 30 s; 1 s to 5 min.</summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether a 401 or 403 answer to the <c>connected</c> event closes the client connection. Default true; other
+    /// failures (404, 5xx, no answer) are only logged. The real Service's behaviour is not documented; see the docs.
+    /// </summary>
+    public bool CloseOnConnectedRejected { get; set; } = true;
+
+    /// <summary>How often the Service pings an idle client. Default 15 s (SignalR's default); 1 s to 5 min.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A client that sends nothing (pings included) for this long is closed. Default 30 s; at least 2 × KeepAliveInterval.</summary>
+    public TimeSpan ClientTimeoutInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time for the client's hub-protocol handshake. Default 15 s; 1 s to 5 min.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The fault knobs at startup (also changeable at runtime through <c>/localsignalr/_faults</c>).</summary>
+    public LocalSignalRFaultSettings Faults { get; set; } = new();
+}

@@ -1,0 +1,62 @@
+using Azure;
+using FunctionsDashboard.Options;
+using FunctionsDashboard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace FunctionsDashboard.Connections;
+
+/// <summary>Registers the connection registry.</summary>
+public static class ConnectionRegistryExtensions
+{
+    /// <summary>Adds the registry, its options (validated at startup), its table and its Polly pipeline.</summary>
+    public static TBuilder AddConnectionRegistry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.AddOptions<ConnectionRegistryOptions>()
+            .BindConfiguration(ConnectionRegistryOptions.SectionName)
+            .Validate(o => o.Shards is >= 1 and <= 256, "Registry:Shards must be between 1 and 256.")
+            .Validate(o => o.PresenceCacheDuration >= TimeSpan.Zero && o.PresenceCacheDuration <= TimeSpan.FromMinutes(1), "Registry:PresenceCacheDuration must be between 00:00:00 and 00:01:00.")
+            .ValidateOnStart();
+        services.AddStorageResource(StorageResourceKind.Table, ConnectionRegistryOptions.TableName);
+        services.AddResiliencePipeline(ConnectionRegistry.PipelineName, (pipeline, context) =>
+        {
+            pipeline.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            pipeline
+                .AddRetry(new RetryStrategyOptions
+                {
+                    // The origin fix: 3 attempts with exponential backoff (jittered) for registry writes.
+                    MaxRetryAttempts = 2,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(200),
+                    MaxDelay = TimeSpan.FromSeconds(2),
+                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
+
+                    // An optimistic-concurrency conflict is retried at once: the retry re-reads the row, nothing to wait for.
+                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Exception is RequestFailedException { Status: 409 or 412 } ? TimeSpan.Zero : null),
+                })
+                .AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.ConnectionTimeout);
+        });
+        services.TryAddSingleton<ConnectionRegistry>();
+        services.TryAddSingleton<Negotiator>();
+        services.TryAddSingleton<PresenceNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceNotifier>());
+        services.TryAddSingleton<ConnectionSweeper>();
+        return builder;
+    }
+
+    /// <summary>Races (409, 412), throttling and server errors, timeouts and network failures are retried.</summary>
+    internal static bool IsTransient(Exception? exception) => exception switch
+    {
+        RequestFailedException e => e.Status is 0 or 408 or 409 or 412 or 429 or >= 500,
+        TimeoutRejectedException or HttpRequestException or IOException => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,58 @@
+using FunctionsDashboard.Health;
+using FunctionsDashboard.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.Connections;
+
+/// <summary>The answer of negotiate: where the client connects, with which token, and the SSE fallback.</summary>
+/// <param name="Url">The SignalR Service client URL (<c>{endpoint}/client/?hub=...</c>).</param>
+/// <param name="AccessToken">The client access token for that URL.</param>
+/// <param name="SseUrl">The Server-Sent Events fallback for clients that cannot use SignalR.</param>
+public sealed record NegotiateResponse(string Url, string AccessToken, string SseUrl);
+
+/// <summary>Outcome of <see cref="Negotiator.Negotiate"/>: a response, or a refusal with its status and reason.</summary>
+/// <param name="Response">The response when granted.</param>
+/// <param name="Status">The HTTP status (200, 401 or 503).</param>
+/// <param name="Reason">Why it was refused.</param>
+/// <param name="RetryAfter">When to try again (503).</param>
+public sealed record NegotiateOutcome(NegotiateResponse? Response, int Status, string? Reason = null, TimeSpan? RetryAfter = null);
+
+/// <summary>
+/// Hands out SignalR Service connections. Refuses (503 + Retry-After) until the app is ready, so no client is ever
+/// accepted before its handlers exist. The user id comes from a trusted principal (App Service authentication, which
+/// strips forged headers, when it is enabled) or, only when <see cref="SignalROptions.AllowAnonymous"/>, an anonymous id.
+/// </summary>
+public sealed class Negotiator(Readiness readiness, SignalRTokenService tokens, IOptions<SignalROptions> options)
+{
+    /// <summary>How long a client should wait before negotiating again while the app starts.</summary>
+    public static readonly TimeSpan NotReadyRetryAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>Negotiates for a caller.</summary>
+    /// <param name="principalId">The authenticated principal id, or null.</param>
+    /// <param name="sseUrl">The absolute URL of the SSE fallback.</param>
+    public NegotiateOutcome Negotiate(string? principalId, string sseUrl)
+    {
+        if (!readiness.IsReady)
+        {
+            return new NegotiateOutcome(null, 503, $"The app is starting ({readiness.Reason}); try again shortly.", NotReadyRetryAfter);
+        }
+
+        var o = options.Value;
+        string userId;
+        if (!string.IsNullOrWhiteSpace(principalId))
+        {
+            userId = principalId;
+        }
+        else if (o.AllowAnonymous)
+        {
+            userId = "anonymous-" + Guid.NewGuid().ToString("N")[..12];
+        }
+        else
+        {
+            return new NegotiateOutcome(null, 401, "Sign in first: negotiate needs an authenticated user (SignalR:AllowAnonymous is off).");
+        }
+
+        var token = tokens.CreateClientToken(o.HubName, userId);
+        return new NegotiateOutcome(new NegotiateResponse(tokens.ClientUrl(o.HubName), token, sseUrl), 200);
+    }
+}

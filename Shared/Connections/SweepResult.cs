@@ -1,0 +1,28 @@
+namespace FunctionsDashboard.Connections;
+
+/// <summary>What one sweep did.</summary>
+/// <param name="StartedAt">Server time the sweep started.</param>
+/// <param name="Cutoff">Connections last seen at or before this were stale.</param>
+/// <param name="Scanned">Index entries read (only those that could be stale).</param>
+/// <param name="Removed">Stale connections removed from the registry.</param>
+/// <param name="Closed">Removed connections the Service closed (it still had them).</param>
+/// <param name="Failed">Candidates whose removal or close failed (retried by the next sweep where it matters).</param>
+/// <param name="Tombstones">Aged-out tombstones of already-disconnected connections removed.</param>
+/// <param name="DurationMs">How long the sweep took.</param>
+public sealed record SweepResult(
+    DateTimeOffset StartedAt,
+    DateTimeOffset Cutoff,
+    int Scanned,
+    int Removed,
+    int Closed,
+    int Failed,
+    int Tombstones,
+    double DurationMs);
+
+/// <summary>The answer of <c>GET /api/connections</c>: presence plus the last sweep.</summary>
+/// <param name="Count">Live connections.</param>
+/// <param name="Users">Live connections per user.</param>
+/// <param name="Hubs">Live connections per hub.</param>
+/// <param name="CountedAt">Server time of the count.</param>
+/// <param name="LastSweep">The last sweep of any instance, or null before the first.</param>
+public sealed record ConnectionsReport(int Count, IReadOnlyDictionary<string, int> Users, IReadOnlyDictionary<string, int> Hubs, DateTimeOffset CountedAt, SweepResult? LastSweep);

@@ -1,0 +1,36 @@
+using FunctionsDashboard.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace FunctionsDashboard.SignalR;
+
+/// <summary>Registers the SignalR Service protocol: options, tokens, the REST client and its pipeline.</summary>
+public static class SignalRServiceExtensions
+{
+    /// <summary>Adds the SignalR Service (serverless) protocol services.</summary>
+    public static TBuilder AddSignalRService<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.AddOptions<SignalROptions>()
+            .BindConfiguration(SignalROptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<SignalROptions>, SignalROptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SignalROptions>, SignalROptionsValidator>());
+
+        services.TryAddSingleton<SignalRTokenService>();
+        services.TryAddSingleton<SignalRTokenValidator>();
+        services.AddResiliencePipeline(SignalRRestClient.PipelineName, (pipeline, context) =>
+        {
+            pipeline.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            SignalRRestPipeline.Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.ConnectionTimeout);
+        });
+        services.AddHttpClient<SignalRRestClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddTransient<IHubBroadcaster>(sp => sp.GetRequiredService<SignalRRestClient>());
+        services.TryAddTransient<IConnectionCloser>(sp => sp.GetRequiredService<SignalRRestClient>());
+        return builder;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json;
+using FunctionsDashboard.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace FunctionsDashboard.Tests.Browser;
+
+/// <summary>
+/// The dashboard page in headless Chromium (Debian's, driven by playwright-core from npm), against DevHost with the
+/// local SignalR Service and the real webhook. Screenshots of each state land in the test output folder.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class DashboardPageTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    private static string Chromium => Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+
+    [Fact]
+    public async Task Page_IsServedByTheApp_WithTheSignalRClientFromNpm()
+    {
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+
+        using var redirect = await new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress }.GetAsync("/api/dashboard");
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        using var page = await server.Client.GetAsync("/api/dashboard/");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("lib/signalr.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var module = await server.Client.GetAsync("/api/dashboard/app.js");
+        Assert.Equal("text/javascript", module.Content.Headers.ContentType?.MediaType);
+        using var client = await server.Client.GetAsync("/api/dashboard/lib/signalr.js");
+        Assert.Contains("HubConnectionBuilder", await client.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var missing = await server.Client.GetAsync("/api/dashboard/nope.js");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task SignalRServiceOffline_PageFallsBackToSse_KeepsShowingEvents_ThenReturns()
+    {
+        var steps = await RunScenarioAsync("sse-fallback");
+
+        Assert.Equal("signalr", steps["connected"].GetProperty("transport").GetString());
+        var sse = steps["sse"];
+        Assert.Equal("sse", sse.GetProperty("transport").GetString());
+        Assert.Equal(["sse-1", "sse-2", "sse-3"], sse.GetProperty("received").EnumerateArray().Select(e => e.GetString()).Where(id => id!.StartsWith("sse-", StringComparison.Ordinal)));
+        var back = steps["back"];
+        Assert.Equal("signalr", back.GetProperty("transport").GetString());
+        var ids = back.GetProperty("received").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(ids.Distinct().Count(), ids.Count);
+        Assert.Contains("back-1", ids);
+    }
+
+    private async Task<Dictionary<string, JsonElement>> RunScenarioAsync(string scenario)
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH.");
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Dashboard:HeartbeatInterval"] = "00:00:01",
+            ["Dashboard:StaleTimeout"] = "00:00:05",
+            ["Dashboard:ConnectionTimeout"] = "00:00:03",
+        });
+        await using var script = NodeScript.Start("dashboard-page.mjs", new Dictionary<string, string>
+        {
+            ["BASE_URL"] = server.BaseAddress.AbsoluteUri.TrimEnd('/'),
+            ["SCENARIO"] = scenario,
+            ["SHOT_DIR"] = RepoPaths.TestOutput,
+            ["CHROMIUM_PATH"] = Chromium,
+        });
+
+        var steps = new Dictionary<string, JsonElement>();
+        while (true)
+        {
+            var line = await script.NextLineAsync(TimeSpan.FromSeconds(150));
+            output.WriteLine(line.GetRawText());
+            if (line.TryGetProperty("done", out _))
+            {
+                return steps;
+            }
+
+            if (line.TryGetProperty("step", out var step))
+            {
+                steps[step.GetString()!] = line;
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using Azure.Data.Tables;
+using FunctionsDashboard.Connections;
+using FunctionsDashboard.Storage;
+using FunctionsDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FunctionsDashboard.Tests.Connections;
+
+/// <summary>The registry against real Azurite, with time moved by a FakeTimeProvider.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(90);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private IHost _host = null!;
+    private ConnectionRegistry _sut = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Storage:Prefix"] = DevHostServer.UniquePrefix(),
+        });
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.AddDashboardCore();
+        builder.AddConnectionRegistry();
+        _host = builder.Build();
+        var storage = _host.Services.GetRequiredService<DashboardStorage>();
+        await storage.Table(ConnectionRegistryOptions.TableName).CreateIfNotExistsAsync();
+        _sut = _host.Services.GetRequiredService<ConnectionRegistry>();
+    }
+
+    public Task DisposeAsync()
+    {
+        _host.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Register_ThenGet_HasHubUserAndServerTimes()
+    {
+        await _sut.RegisterAsync("dashboard", "conn-1", "alice", default);
+
+        var record = await _sut.GetAsync("conn-1", default);
+
+        Assert.Equal(new ConnectionRecord("conn-1", "dashboard", "alice", _time.GetUtcNow(), _time.GetUtcNow()), record);
+    }
+
+    [Fact]
+    public async Task Register_Repeated_IsIdempotent()
+    {
+        await _sut.RegisterAsync("dashboard", "conn-1", "alice", default);
+        var connectedAt = _time.GetUtcNow();
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        await _sut.RegisterAsync("dashboard", "conn-1", "alice", default);
+
+        var record = await _sut.GetAsync("conn-1", default);
+        Assert.Equal(connectedAt, record!.ConnectedAt);
+        Assert.Equal(_time.GetUtcNow(), record.LastSeen);
+        Assert.Equal(1, (await Count()).Count);
+    }
+
+    [Fact]
+    public async Task Heartbeat_MovesLastSeen()
+    {
+        await _sut.RegisterAsync("dashboard", "conn-1", null, default);
+        for (var i = 0; i < 4; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(25));
+            await _sut.HeartbeatAsync("dashboard", "conn-1", null, default);
+            Assert.Equal(_time.GetUtcNow(), (await _sut.GetAsync("conn-1", default))!.LastSeen);
+        }
+    }
+
+    [Fact]
+    public async Task Heartbeat_UnknownConnection_RegistersIt()
+    {
+        await _sut.HeartbeatAsync("dashboard", "lost-connected", "bob", default);
+
+        var record = await _sut.GetAsync("lost-connected", default);
+        Assert.Equal("bob", record!.UserId);
+    }
+
+    [Fact]
+    public async Task Remove_Twice_SecondIsNoOp()
+    {
+        await _sut.RegisterAsync("dashboard", "conn-1", "alice", default);
+
+        Assert.True(await _sut.RemoveAsync("dashboard", "conn-1", default));
+        Assert.False(await _sut.RemoveAsync("dashboard", "conn-1", default));
+        Assert.Null(await _sut.GetAsync("conn-1", default));
+        Assert.Equal(0, (await Count()).Count);
+    }
+
+    [Fact]
+    public async Task DisconnectedBeforeConnected_StaysGone()
+    {
+        await _sut.RemoveAsync("dashboard", "conn-1", default);
+        await _sut.RegisterAsync("dashboard", "conn-1", "alice", default);
+        await _sut.HeartbeatAsync("dashboard", "conn-1", "alice", default);
+
+        Assert.Null(await _sut.GetAsync("conn-1", default));
+        Assert.Equal(0, (await Count()).Count);
+    }
+
+    [Fact]
+    public async Task Count_CountsPerUserAndHub()
+    {
+        await _sut.RegisterAsync("dashboard", "a1", "alice", default);
+        await _sut.RegisterAsync("dashboard", "a2", "alice", default);
+        await _sut.RegisterAsync("dashboard", "b1", "bob", default);
+        await _sut.RegisterAsync("dashboard", "n1", null, default);
+        await _sut.RemoveAsync("dashboard", "b1", default);
+
+        var presence = await Count();
+
+        Assert.Equal(3, presence.Count);
+        Assert.Equal(2, presence.Users["alice"]);
+        Assert.False(presence.Users.ContainsKey("bob"));
+        Assert.Equal(3, presence.Hubs["dashboard"]);
+    }
+
+    [Fact]
+    public async Task Rows_AreSpreadOverPartitions()
+    {
+        for (var i = 0; i < 64; i++)
+        {
+            await _sut.RegisterAsync("dashboard", $"conn-{i}", null, default);
+        }
+
+        var table = _host.Services.GetRequiredService<DashboardStorage>().Table(ConnectionRegistryOptions.TableName);
+        var partitions = new HashSet<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        {
+            partitions.Add(row.PartitionKey);
+        }
+
+        Assert.True(partitions.Count >= 12, $"64 connections landed in only {partitions.Count} of 16 partitions");
+    }
+
+    [Fact]
+    public async Task FindStale_ExactlyAtThreshold_IsStale_OneTickLater_IsNot()
+    {
+        await _sut.RegisterAsync("dashboard", "old", null, default);
+        _time.Advance(TimeSpan.FromTicks(1));
+        await _sut.RegisterAsync("dashboard", "younger", null, default);
+        _time.Advance(Stale - TimeSpan.FromTicks(1));
+        var cutoff = _time.GetUtcNow() - Stale;
+
+        var candidates = await Candidates(cutoff);
+
+        Assert.Equal(["old"], candidates.Select(c => c.ConnectionId));
+        Assert.Equal(StaleDisposition.RemovedStale, (await _sut.TryRemoveStaleAsync(candidates[0], cutoff, default)).Disposition);
+        Assert.Null(await _sut.GetAsync("old", default));
+        Assert.NotNull(await _sut.GetAsync("younger", default));
+    }
+
+    [Fact]
+    public async Task FindStale_HeartbeatingConnection_IsNeverACandidate()
+    {
+        await _sut.RegisterAsync("dashboard", "live", null, default);
+        await _sut.RegisterAsync("dashboard", "dead", null, default);
+        for (var i = 0; i < 12; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(25));
+            await _sut.HeartbeatAsync("dashboard", "live", null, default);
+            var candidates = await Candidates(_time.GetUtcNow() - Stale);
+            Assert.DoesNotContain(candidates, c => c.ConnectionId == "live");
+        }
+
+        Assert.Contains(await Candidates(_time.GetUtcNow() - Stale), c => c.ConnectionId == "dead");
+    }
+
+    [Fact]
+    public async Task TryRemoveStale_HeartbeatLandsDuringTheSweep_ConnectionStays()
+    {
+        await _sut.RegisterAsync("dashboard", "conn-1", null, default);
+        _time.Advance(Stale + TimeSpan.FromSeconds(1));
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidate = Assert.Single(await Candidates(cutoff));
+
+        await _sut.HeartbeatAsync("dashboard", "conn-1", null, default); // lands after the sweep read its candidates
+        var outcome = await _sut.TryRemoveStaleAsync(candidate, cutoff, default);
+
+        Assert.Equal(StaleDisposition.StillLive, outcome.Disposition);
+        Assert.NotNull(await _sut.GetAsync("conn-1", default));
+        Assert.Empty(await Candidates(cutoff));
+    }
+
+    [Fact]
+    public async Task TryRemoveStale_OverlappingSweeps_RemoveOnce()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await _sut.RegisterAsync("dashboard", $"conn-{i}", null, default);
+        }
+
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(cutoff);
+
+        var first = candidates.Select(c => _sut.TryRemoveStaleAsync(c, cutoff, default));
+        var second = candidates.Select(c => _sut.TryRemoveStaleAsync(c, cutoff, default));
+        var outcomes = await Task.WhenAll(first.Concat(second));
+
+        Assert.Equal(10, outcomes.Count(o => o.Disposition == StaleDisposition.RemovedStale));
+        Assert.Equal(0, (await Count()).Count);
+    }
+
+    [Fact]
+    public async Task Tombstone_AgesOut_AsTombstoneNotAsStaleConnection()
+    {
+        await _sut.RegisterAsync("dashboard", "conn-1", null, default);
+        await _sut.RemoveAsync("dashboard", "conn-1", default);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+
+        var candidate = Assert.Single(await Candidates(cutoff));
+
+        Assert.Equal(StaleDisposition.RemovedTombstone, (await _sut.TryRemoveStaleAsync(candidate, cutoff, default)).Disposition);
+    }
+
+    private async Task<PresenceSnapshot> Count()
+    {
+        _sut.InvalidatePresence();
+        return await _sut.CountAsync(default);
+    }
+
+    private async Task<List<StaleCandidate>> Candidates(DateTimeOffset cutoff)
+    {
+        var list = new List<StaleCandidate>();
+        await foreach (var c in _sut.FindStaleCandidatesAsync(cutoff, default))
+        {
+            list.Add(c);
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using FunctionsDashboard.Connections;
+using FunctionsDashboard.SignalR;
+using FunctionsDashboard.Storage;
+using FunctionsDashboard.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FunctionsDashboard.Tests.Connections;
+
+/// <summary>The sweeper on real Azurite, time moved by FakeTimeProvider; the Service's REST side is recorded.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ConnectionSweeperTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(90);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly RecordingService _service = new();
+    private readonly string _prefix = DevHostServer.UniquePrefix();
+    private readonly List<IHost> _hosts = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        _hosts.ForEach(h => h.Dispose());
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Sweep_RemovesAndClosesOnlyStale_PushesPresence_RecordsResult()
+    {
+        var (registry, sweeper) = await CreateAsync();
+        await registry.RegisterAsync("dashboard", "dead", null, default);
+        await registry.RegisterAsync("dashboard", "live", "alice", default);
+        await registry.RegisterAsync("dashboard", "left", null, default);
+        await registry.RemoveAsync("dashboard", "left", default);
+        for (var i = 0; i < 4; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(25));
+            await registry.HeartbeatAsync("dashboard", "live", "alice", default);
+        }
+
+        var result = await sweeper.SweepAsync(default);
+
+        Assert.NotNull(result);
+        Assert.Equal((2, 1, 1, 0, 1), (result.Scanned, result.Removed, result.Closed, result.Failed, result.Tombstones));
+        Assert.Equal(["dead:stale"], _service.Closed);
+        Assert.Null(await registry.GetAsync("dead", default));
+        Assert.NotNull(await registry.GetAsync("live", default));
+        Assert.Equal(1, Assert.Single(_service.PresenceCounts));
+        Assert.Equal(result, await sweeper.LastSweepAsync(default));
+    }
+
+    [Fact]
+    public async Task Sweep_NothingStale_ReadsNothingAndPushesNothing()
+    {
+        var (registry, sweeper) = await CreateAsync();
+        await registry.RegisterAsync("dashboard", "fresh", null, default);
+        _time.Advance(Stale - TimeSpan.FromSeconds(1));
+
+        var result = await sweeper.SweepAsync(default);
+
+        Assert.Equal(0, result!.Scanned);
+        Assert.Empty(_service.Closed);
+        Assert.Empty(_service.PresenceCounts);
+    }
+
+    [Fact]
+    public async Task Sweep_WhileAnotherRunsOnThisInstance_IsSkipped()
+    {
+        var (registry, sweeper) = await CreateAsync();
+        await registry.RegisterAsync("dashboard", "dead", null, default);
+        _time.Advance(Stale);
+        _service.HoldCloses();
+
+        var first = sweeper.SweepAsync(default);
+        await _service.CloseStarted;
+        var second = await sweeper.SweepAsync(default);
+        _service.ReleaseCloses();
+
+        Assert.Null(second);
+        Assert.Equal(1, (await first)!.Removed);
+    }
+
+    [Fact]
+    public async Task Sweep_TwoInstancesAtOnce_RemoveEachConnectionOnce()
+    {
+        var (registry, sweeperA) = await CreateAsync();
+        var (_, sweeperB) = await CreateAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await registry.RegisterAsync("dashboard", $"dead-{i}", null, default);
+        }
+
+        _time.Advance(Stale);
+
+        var results = await Task.WhenAll(sweeperA.SweepAsync(default), sweeperB.SweepAsync(default));
+
+        Assert.Equal(40, results.Sum(r => r!.Removed));
+        Assert.Equal(40, _service.Closed.Distinct().Count());
+        Assert.Equal(40, _service.Closed.Count);
+    }
+
+    private async Task<(ConnectionRegistry Registry, ConnectionSweeper Sweeper)> CreateAsync()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Storage:Prefix"] = _prefix,
+            ["AzureSignalRConnectionString"] = "Endpoint=http://127.0.0.1:9/localsignalr;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;",
+        });
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.AddDashboardCore();
+        builder.AddSignalRService();
+        builder.AddConnectionRegistry();
+        builder.Services.AddSingleton<IConnectionCloser>(_service);
+        builder.Services.AddSingleton<IHubBroadcaster>(_service);
+        var host = builder.Build();
+        _hosts.Add(host);
+        await host.Services.GetRequiredService<DashboardStorage>().Table(ConnectionRegistryOptions.TableName).CreateIfNotExistsAsync();
+        return (host.Services.GetRequiredService<ConnectionRegistry>(), host.Services.GetRequiredService<ConnectionSweeper>());
+    }
+
+    /// <summary>Stands in for the Service's REST API at the boundary: records closes and broadcasts.</summary>
+    private sealed class RecordingService : IConnectionCloser, IHubBroadcaster
+    {
+        private readonly TaskCompletionSource _closeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource? _hold;
+
+        public ConcurrentQueue<string> ClosedQueue { get; } = new();
+
+        public List<string> Closed => [.. ClosedQueue];
+
+        public ConcurrentQueue<int> PresenceQueue { get; } = new();
+
+        public List<int> PresenceCounts => [.. PresenceQueue];
+
+        public Task CloseStarted => _closeStarted.Task;
+
+        public void HoldCloses() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void ReleaseCloses() => _hold?.TrySetResult();
+
+        public async Task<bool> CloseConnectionAsync(string connectionId, string? reason, CancellationToken cancellationToken)
+        {
+            _closeStarted.TrySetResult();
+            if (_hold is { } hold)
+            {
+                await hold.Task;
+            }
+
+            ClosedQueue.Enqueue($"{connectionId}:{reason}");
+            return true;
+        }
+
+        public Task BroadcastAsync(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken)
+        {
+            Assert.Equal(PresenceNotifier.Target, target);
+            var count = (int)arguments[0]!.GetType().GetProperty("count")!.GetValue(arguments[0])!;
+            PresenceQueue.Enqueue(count);
+            return Task.CompletedTask;
+        }
+    }
+}

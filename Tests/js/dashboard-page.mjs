@@ -1,0 +1,91 @@
+// Drives the dashboard page in headless Chromium (Debian's chromium, through playwright-core: no browser download)
+// and reports what it sees as JSON lines on stdout, for an xunit test to assert on.
+//
+// Environment:
+//   BASE_URL      DevHost's base URL (http://127.0.0.1:port)
+//   SCENARIO      sse-fallback | signalr-live | reconnect
+//   SHOT_DIR      where screenshots go
+//   CHROMIUM_PATH the browser (default /usr/bin/chromium)
+import { chromium } from "playwright-core";
+
+const emit = (line) => process.stdout.write(JSON.stringify(line) + "\n");
+const base = process.env.BASE_URL;
+const shots = process.env.SHOT_DIR;
+const scenario = process.env.SCENARIO;
+const secret = "local-dev-secret";
+
+async function publish(ids) {
+  const batch = ids.map((id) => ({
+    specversion: "1.0", id, source: "default", type: "ops.metric", subject: "browser-test",
+    time: new Date().toISOString(), datacontenttype: "application/json", data: { value: id },
+  }));
+  const response = await fetch(`${base}/api/eventgrid?code=${secret}`, {
+    method: "POST", headers: { "content-type": "application/cloudevents-batch+json" }, body: JSON.stringify(batch),
+  });
+  if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+}
+
+async function faults(settings) {
+  const response = await fetch(`${base}/localsignalr/_faults`, {
+    method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(settings),
+  });
+  if (!response.ok) throw new Error(`fault knob answered ${response.status}: ${await response.text()}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const watchdog = setTimeout(() => { emit({ error: "scenario timed out" }); process.exit(2); }, 150_000);
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  page.on("pageerror", (error) => emit({ pageError: String(error) }));
+  await page.goto(`${base}/api/dashboard/?connectTimeoutMs=3000&heartbeatMs=1000&retryCapMs=2000`);
+  const transport = (value) => page.waitForSelector(`#transport[data-transport="${value}"]`, { timeout: 60_000 });
+  const shown = (ids) => page.waitForFunction((wanted) => wanted.every((id) => window.dashboard.seen.has(id)), ids, { timeout: 60_000 });
+  const report = async (step) => {
+    const state = await page.evaluate(() => ({ transport: window.dashboard.transport, received: window.dashboard.received, duplicates: window.dashboard.duplicates, lastSeq: window.dashboard.lastSeq, rows: document.querySelectorAll("#feed tr").length }));
+    await page.screenshot({ path: `${shots}/dashboard-${scenario}-${step}.png`, fullPage: true });
+    emit({ step, ...state });
+  };
+
+  await transport("signalr");
+  await report("connected");
+
+  if (scenario === "sse-fallback") {
+    await faults({ offline: true });          // the SignalR Service goes away
+    await transport("sse");
+    await publish(["sse-1", "sse-2", "sse-3"]);
+    await shown(["sse-1", "sse-2", "sse-3"]);
+    await report("sse");
+    await faults({ offline: false });         // it comes back: the page returns to SignalR
+    await transport("signalr");
+    await publish(["back-1"]);                // published after the return: gap fill or delivery shows it
+    await page.reload();                      // a fresh page load fills from history, too
+    await transport("signalr");
+    await shown(["sse-1", "sse-2", "sse-3", "back-1"]);
+    await report("back");
+  } else if (scenario === "signalr-live") {
+    await publish(["live-1", "live-2", "live-3"]);
+    await shown(["live-1", "live-2", "live-3"]);
+    await report("live");
+  } else if (scenario === "reconnect") {
+    await publish(["before-1", "before-2"]);
+    await shown(["before-1", "before-2"]);
+    await faults({ offline: true });          // connection dropped, the page reconnects
+    await publish(["during-1", "during-2"]);
+    await faults({ offline: false });
+    await publish(["after-1"]);
+    await shown(["before-1", "before-2", "during-1", "during-2", "after-1"]);
+    await transport("signalr");
+    await report("reconnected");
+  }
+  emit({ done: true });
+} catch (error) {
+  emit({ error: String(error?.message ?? error) });
+  process.exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  await browser.close();
+}
