@@ -262,18 +262,9 @@ public sealed partial class ConnectionRegistry
     private async Task InsertAsync(string hub, string connectionId, string? userId, DateTimeOffset now, string state, CancellationToken cancellationToken)
     {
         var partition = Partition(connectionId);
-        var row = new TableEntity(partition, ConnectionKey(connectionId))
-        {
-            ["Hub"] = hub,
-            ["UserId"] = userId,
-            ["ConnectedAt"] = now,
-            ["LastSeen"] = now,
-            ["IndexedAt"] = now.UtcTicks,
-            ["State"] = state,
-        };
         await SubmitAsync(
             [
-                new(TableTransactionActionType.Add, row),
+                new(TableTransactionActionType.Add, ConnectionRow(partition, hub, connectionId, userId, now, state)),
                 new(TableTransactionActionType.UpsertReplace, IndexRow(partition, connectionId, hub, now.UtcTicks)),
             ],
             cancellationToken);
@@ -355,6 +346,18 @@ public sealed partial class ConnectionRegistry
 
         _indexedAt[connectionId] = indexedTicks;
     }
+
+    /// <summary>The connection row as a registration at <paramref name="now"/> writes it.</summary>
+    private static TableEntity ConnectionRow(string partition, string hub, string connectionId, string? userId, DateTimeOffset now, string state) =>
+        new(partition, ConnectionKey(connectionId))
+        {
+            ["Hub"] = hub,
+            ["UserId"] = userId,
+            ["ConnectedAt"] = now,
+            ["LastSeen"] = now,
+            ["IndexedAt"] = now.UtcTicks,
+            ["State"] = state,
+        };
 
     private static ConnectionRecord ToRecord(TableEntity row, string connectionId) =>
         new(connectionId, row.GetString("Hub") ?? "", row.GetString("UserId"),

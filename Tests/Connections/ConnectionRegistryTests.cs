@@ -15,7 +15,9 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 {
     private static readonly TimeSpan Stale = TimeSpan.FromSeconds(90);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly List<IHost> _extraHosts = [];
     private IHost _host = null!;
+    private string _prefixOfSingleShard = "";
     private ConnectionRegistry _sut = null!;
 
     public async Task InitializeAsync()
@@ -37,6 +39,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 
     public Task DisposeAsync()
     {
+        _extraHosts.ForEach(h => h.Dispose());
         _host.Dispose();
         return Task.CompletedTask;
     }
@@ -226,20 +229,78 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(StaleDisposition.RemovedTombstone, (await _sut.TryRemoveStaleAsync(candidate, cutoff, default)).Disposition);
     }
 
+    [Fact]
+    public async Task Seed_WritesExactlyWhatRegisterWrites()
+    {
+        var (registry, table) = await CreateSingleShardAsync();
+        await registry.RegisterAsync("dashboard", "registered", "alice", default);
+
+        await registry.SeedAsync([new SeedConnection("dashboard", "seeded", "alice", _time.GetUtcNow())], parallelism: 1, default);
+
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>())
+        {
+            rows.Add(row);
+        }
+
+        Assert.Equal(4, rows.Count);
+        static Dictionary<string, object> Shape(TableEntity row) =>
+            row.Where(p => p.Key is not ("odata.etag" or "Timestamp" or "RowKey" or "ConnectionId")).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(Shape(rows.Single(r => r.RowKey == "c|registered")), Shape(rows.Single(r => r.RowKey == "c|seeded")));
+        var ticks = _time.GetUtcNow().UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+        var index = rows.Single(r => r.RowKey == $"x|{ticks}|seeded");
+        Assert.Equal(Shape(rows.Single(r => r.RowKey == $"x|{ticks}|registered")), Shape(index));
+        Assert.Equal("seeded", index.GetString("ConnectionId"));
+    }
+
     private async Task<PresenceSnapshot> Count()
     {
         _sut.InvalidatePresence();
         return await _sut.CountAsync(default);
     }
 
-    private async Task<List<StaleCandidate>> Candidates(DateTimeOffset cutoff)
+    private Task<List<StaleCandidate>> Candidates(DateTimeOffset cutoff) => Candidates(_sut, cutoff);
+
+    private static async Task<List<StaleCandidate>> Candidates(ConnectionRegistry registry, DateTimeOffset cutoff)
     {
         var list = new List<StaleCandidate>();
-        await foreach (var c in _sut.FindStaleCandidatesAsync(cutoff, default))
+        await foreach (var c in registry.FindStaleCandidatesAsync(cutoff, default))
         {
             list.Add(c);
         }
 
         return list;
+    }
+
+    private static async Task RegisterAsync(ConnectionRegistry registry, string prefix, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await registry.RegisterAsync("dashboard", prefix + i, null, default);
+        }
+    }
+
+    /// <summary>
+    /// A registry with one shard, so every connection lands in one partition (the batch path needs several there);
+    /// another instance on the same table when given its prefix.
+    /// </summary>
+    private async Task<(ConnectionRegistry Registry, TableClient Table)> CreateSingleShardAsync(string? prefix = null)
+    {
+        _prefixOfSingleShard = prefix ?? DevHostServer.UniquePrefix();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Storage:Prefix"] = _prefixOfSingleShard,
+            ["Registry:Shards"] = "1",
+        });
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.AddDashboardCore();
+        builder.AddConnectionRegistry();
+        var host = builder.Build();
+        _extraHosts.Add(host);
+        var table = host.Services.GetRequiredService<DashboardStorage>().Table(ConnectionRegistryOptions.TableName);
+        await table.CreateIfNotExistsAsync();
+        return (host.Services.GetRequiredService<ConnectionRegistry>(), table);
     }
 }
