@@ -92,16 +92,16 @@ public sealed partial class ConnectionRegistry
         RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
-            if (_indexedAt.TryGetValue(connectionId, out var indexed) && now - new DateTimeOffset(indexed, TimeSpan.Zero) < _moveIndexAfter)
+            if (_indexedAt.TryGetValue(connectionId, out var indexed))
             {
-                var patch = new TableEntity(Partition(connectionId), ConnectionKey(connectionId)) { ["LastSeen"] = now };
                 try
                 {
-                    await _table.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, ct);
+                    await TouchKnownAsync(hub, connectionId, indexed, now, ct);
                     return;
                 }
                 catch (RequestFailedException e) when (e.Status == 404)
                 {
+                    // Swept or removed meanwhile: read it and heal (or respect the tombstone) below.
                     _indexedAt.TryRemove(connectionId, out _);
                 }
             }
@@ -207,10 +207,18 @@ public sealed partial class ConnectionRegistry
                 return new StaleOutcome(StaleDisposition.Orphan, null);
             }
 
+            // A candidate that is not the row's own index entry is a duplicate left by a race of two instances'
+            // heartbeats (see TouchKnownAsync): it goes either way.
+            var index = IndexKey(row);
             var lastSeen = row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue;
             if (lastSeen > cutoff)
             {
                 await MoveAsync(row, candidate.ConnectionId, lastSeen, ct);
+                if (candidate.IndexKey != index)
+                {
+                    await DeleteIgnoringMissingAsync(candidate.Partition, candidate.IndexKey, ct);
+                }
+
                 return new StaleOutcome(StaleDisposition.StillLive, null);
             }
 
@@ -219,8 +227,12 @@ public sealed partial class ConnectionRegistry
             var batch = new List<TableTransactionAction>
             {
                 new(TableTransactionActionType.Delete, row, row.ETag),
-                new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, IndexKey(row)), ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, index), ETag.All),
             };
+            if (candidate.IndexKey != index)
+            {
+                batch.Add(new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, candidate.IndexKey), ETag.All));
+            }
             try
             {
                 await SubmitAsync(batch, ct);
@@ -272,6 +284,34 @@ public sealed partial class ConnectionRegistry
         {
             Remember(connectionId, now.UtcTicks);
         }
+    }
+
+    /// <summary>
+    /// A heartbeat of a connection this instance registered or touched, in one request and without reading the row:
+    /// a merge of last-seen, or, when the index is due to move, one atomic batch that merges last-seen and index time
+    /// into the row, deletes the index row this instance wrote and adds the new one. Unconditional (the merge only
+    /// moves time forward), but a 404 when the row is gone fails the whole batch. If another instance moved the index
+    /// meanwhile, the old index row is missing: the batch goes again without that delete, and the other instance's
+    /// index row stays behind as a duplicate, which the sweep deletes when it reaches it.
+    /// </summary>
+    private async Task TouchKnownAsync(string hub, string connectionId, long indexedTicks, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var partition = Partition(connectionId);
+        var key = ConnectionKey(connectionId);
+        if (now - new DateTimeOffset(indexedTicks, TimeSpan.Zero) < _moveIndexAfter || now.UtcTicks == indexedTicks)
+        {
+            await _table.UpdateEntityAsync(new TableEntity(partition, key) { ["LastSeen"] = now }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return;
+        }
+
+        await SubmitAsync(
+            [
+                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, key) { ["LastSeen"] = now, ["IndexedAt"] = now.UtcTicks }, ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(partition, IndexKey(indexedTicks, key)), ETag.All),
+                new(TableTransactionActionType.UpsertReplace, IndexRow(partition, connectionId, hub, now.UtcTicks)),
+            ],
+            cancellationToken);
+        Remember(connectionId, now.UtcTicks);
     }
 
     /// <summary>Updates last-seen; moves the index forward when it is due (one request either way).</summary>
@@ -370,8 +410,10 @@ public sealed partial class ConnectionRegistry
             ["Hub"] = hub,
         };
 
-    private static string IndexKey(TableEntity row) =>
-        IndexPrefix + (row.GetInt64("IndexedAt") ?? 0).ToString("D19", CultureInfo.InvariantCulture) + "|" + row.RowKey[ConnectionPrefix.Length..];
+    private static string IndexKey(TableEntity row) => IndexKey(row.GetInt64("IndexedAt") ?? 0, row.RowKey);
+
+    private static string IndexKey(long indexedTicks, string connectionKey) =>
+        IndexPrefix + indexedTicks.ToString("D19", CultureInfo.InvariantCulture) + "|" + connectionKey[ConnectionPrefix.Length..];
 
     private const string ConnectionPrefix = "c|";
     private const string ConnectionPrefixEnd = "c}";

@@ -253,6 +253,30 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal("seeded", index.GetString("ConnectionId"));
     }
 
+    [Fact]
+    public async Task Heartbeat_TwoInstancesMoveTheIndex_TheSweepDropsTheDuplicateIndexRow()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        await registry.RegisterAsync("dashboard", "conn-1", null, default);
+        _time.Advance(TimeSpan.FromSeconds(50));
+        await other.HeartbeatAsync("dashboard", "conn-1", null, default); // reads, moves the index to t+50
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await registry.HeartbeatAsync("dashboard", "conn-1", null, default); // its cache says t: moves without a read to t+55
+        Assert.Equal(2, (await Candidates(registry, _time.GetUtcNow())).Count); // t+50 (left behind) and t+55
+
+        _time.Advance(Stale - TimeSpan.FromSeconds(5));
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidate = Assert.Single(await Candidates(registry, cutoff));
+
+        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(candidate, cutoff, default)).Disposition);
+        Assert.Single(await Candidates(registry, _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        candidate = Assert.Single(await Candidates(registry, _time.GetUtcNow() - Stale));
+        Assert.Equal(StaleDisposition.RemovedStale, (await registry.TryRemoveStaleAsync(candidate, _time.GetUtcNow() - Stale, default)).Disposition);
+        Assert.Empty(await Candidates(registry, _time.GetUtcNow()));
+    }
+
     private async Task<PresenceSnapshot> Count()
     {
         _sut.InvalidatePresence();
