@@ -38,6 +38,9 @@ public sealed partial class ConnectionRegistry
     private const string Gone = "gone";
     private const int MaxCachedConnections = 200_000;
 
+    /// <summary>Shards whose index range is read ahead of the sweep.</summary>
+    private const int IndexReadAhead = 4;
+
     private readonly TableClient _table;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeProvider _time;
@@ -177,19 +180,58 @@ public sealed partial class ConnectionRegistry
     /// <summary>Forgets the cached presence count (after a change the caller wants to show at once).</summary>
     public void InvalidatePresence() => _presence = null;
 
-    /// <summary>Index entries last indexed at or before <paramref name="cutoff"/>: the only rows that can be stale.</summary>
+    /// <summary>
+    /// Index entries last indexed at or before <paramref name="cutoff"/>: the only rows that can be stale. Shard by
+    /// shard, in key order; a few shards are read ahead while the caller works through the current one.
+    /// </summary>
     public async IAsyncEnumerable<StaleCandidate> FindStaleCandidatesAsync(DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var upper = IndexPrefix + (cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
-        for (var shard = 0; shard < _shards; shard++)
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = new Queue<Task<List<StaleCandidate>>>();
+        var next = 0;
+        try
         {
-            var partition = PartitionName(shard);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {IndexPrefix} and RowKey lt {upper}");
-            await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "ConnectionId"], cancellationToken: cancellationToken))
+            while (next < _shards || pending.Count > 0)
             {
-                yield return new StaleCandidate(partition, row.RowKey, row.GetString("ConnectionId") ?? "");
+                while (next < _shards && pending.Count < IndexReadAhead)
+                {
+                    var shard = next++;
+                    pending.Enqueue(RunAsync(ct => ReadIndexRangeAsync(shard, upper, ct), readAhead.Token));
+                }
+
+                foreach (var candidate in await pending.Dequeue())
+                {
+                    yield return candidate;
+                }
             }
         }
+        finally
+        {
+            // The caller stopped early (or failed): abandon the reads ahead and observe their outcome.
+            await readAhead.CancelAsync();
+            try
+            {
+                await Task.WhenAll(pending);
+            }
+            catch (Exception) when (readAhead.IsCancellationRequested)
+            {
+                // Abandoned reads: nobody wants their result or their failure.
+            }
+        }
+    }
+
+    private async Task<List<StaleCandidate>> ReadIndexRangeAsync(int shard, string upper, CancellationToken cancellationToken)
+    {
+        var partition = PartitionName(shard);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {IndexPrefix} and RowKey lt {upper}");
+        var candidates = new List<StaleCandidate>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "ConnectionId"], cancellationToken: cancellationToken))
+        {
+            candidates.Add(new StaleCandidate(partition, row.RowKey, row.GetString("ConnectionId") ?? ""));
+        }
+
+        return candidates;
     }
 
     /// <summary>
@@ -466,6 +508,9 @@ public sealed partial class ConnectionRegistry
 
         [LoggerMessage(EventId = 4003, EventName = "ConnectionRemoved", Level = LogLevel.Debug, Message = "Connection {ConnectionId} removed from hub {Hub}")]
         public static partial void Removed(ILogger logger, string hub, string connectionId);
+
+        [LoggerMessage(EventId = 4004, EventName = "StaleBatchFailed", Level = LogLevel.Warning, Message = "A batch of {Count} stale connections in partition {Partition} could not be removed; they are checked one by one")]
+        public static partial void StaleBatchFailed(ILogger logger, string partition, int count, Exception exception);
     }
 }
 

@@ -254,6 +254,122 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task TryRemoveStaleBatch_RemovesStaleTogether_HandsBackTheOneSeenMeanwhile()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", 10);
+        await registry.RemoveAsync("dashboard", "conn-9", default); // a tombstone ages out with them
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        await registry.HeartbeatAsync("dashboard", "conn-3", null, default); // after the sweep read its candidates
+
+        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+
+        Assert.Equal(["conn-3"], outcome.Remaining.Select(c => c.ConnectionId));
+        Assert.Equal(8, outcome.Removed.Count(r => r.Outcome.Disposition == StaleDisposition.RemovedStale));
+        Assert.Equal("conn-9", Assert.Single(outcome.Removed, r => r.Outcome.Disposition == StaleDisposition.RemovedTombstone).Candidate.ConnectionId);
+        Assert.All(outcome.Removed.Where(r => r.Outcome.Disposition == StaleDisposition.RemovedStale), r => Assert.Equal(r.Candidate.ConnectionId, r.Outcome.Removed!.ConnectionId));
+        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(outcome.Remaining[0], cutoff, default)).Disposition);
+        Assert.NotNull(await registry.GetAsync("conn-3", default));
+        Assert.Null(await registry.GetAsync("conn-0", default));
+        Assert.Empty(await Candidates(registry, cutoff));
+        Assert.Equal(["conn-3"], (await Candidates(registry, _time.GetUtcNow())).Select(c => c.ConnectionId)); // one index row left, its own
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_HeartbeatBetweenReadAndDelete_BatchFails_ConnectionStays()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", 10);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
+        Assert.Equal(10, stale.Count);
+
+        await registry.HeartbeatAsync("dashboard", "conn-3", null, default); // lands between the read and the delete
+        var outcome = await registry.RemoveStaleRowsAsync(candidates, stale, default);
+
+        Assert.Empty(outcome.Removed); // one transaction: all or nothing
+        Assert.Equal(10, outcome.Remaining.Count);
+        var checkedOneByOne = await Task.WhenAll(outcome.Remaining.Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+        Assert.Equal(9, checkedOneByOne.Count(o => o.Disposition == StaleDisposition.RemovedStale));
+        Assert.NotNull(await registry.GetAsync("conn-3", default));
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_HeartbeatFromAnotherInstance_ConnectionStays()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        await RegisterAsync(registry, "conn-", 10);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
+
+        await other.HeartbeatAsync("dashboard", "conn-7", null, default);
+        var outcome = await registry.RemoveStaleRowsAsync(candidates, stale, default);
+        await Task.WhenAll(outcome.Remaining.Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+
+        Assert.NotNull(await registry.GetAsync("conn-7", default));
+        Assert.Equal(["conn-7"], (await Candidates(registry, _time.GetUtcNow())).Select(c => c.ConnectionId));
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_ExactlyAtThreshold_IsStale_OneTickLater_IsNot()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "old-", 8);
+        await registry.RegisterAsync("dashboard", "younger", null, default);
+        _time.Advance(TimeSpan.FromTicks(1));
+        await registry.HeartbeatAsync("dashboard", "younger", null, default); // seen one tick after the cutoff; index unchanged
+        _time.Advance(Stale - TimeSpan.FromTicks(1));
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        Assert.Equal(9, candidates.Count);
+
+        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+
+        Assert.Equal(8, outcome.Removed.Count);
+        Assert.Equal(["younger"], outcome.Remaining.Select(c => c.ConnectionId));
+        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(outcome.Remaining[0], cutoff, default)).Disposition);
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_FewCandidates_HandsThemAllBack()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", ConnectionRegistry.MinCandidatesForBatch - 1);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+
+        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+
+        Assert.Empty(outcome.Removed);
+        Assert.Equal(candidates, outcome.Remaining);
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_OverlappingBatches_RemoveOnce()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        await RegisterAsync(registry, "conn-", 120);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+
+        var outcomes = await Task.WhenAll(registry.TryRemoveStaleBatchAsync(candidates, cutoff, default), other.TryRemoveStaleBatchAsync(candidates, cutoff, default));
+        var oneByOne = await Task.WhenAll(outcomes.SelectMany(o => o.Remaining).Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+
+        Assert.Equal(120, outcomes.Sum(o => o.Removed.Count) + oneByOne.Count(o => o.Disposition == StaleDisposition.RemovedStale));
+        Assert.Empty(await Candidates(registry, _time.GetUtcNow()));
+    }
+
+    [Fact]
     public async Task Heartbeat_TwoInstancesMoveTheIndex_TheSweepDropsTheDuplicateIndexRow()
     {
         var (registry, _) = await CreateSingleShardAsync();
