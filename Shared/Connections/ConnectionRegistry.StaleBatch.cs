@@ -12,15 +12,19 @@ public sealed partial class ConnectionRegistry
     /// </summary>
     internal const int MinCandidatesForBatch = 8;
 
-    /// <summary>Entity-group transactions of one partition in flight at once.</summary>
-    private const int BatchParallelism = 4;
+    /// <summary>
+    /// Entity-group transactions of one partition in flight at once. Few: each deletes up to 100 rows, and one that
+    /// waits behind many others can outlive its per-try timeout (then its outcome has to be settled by reading).
+    /// </summary>
+    private const int BatchParallelism = 2;
 
     /// <summary>
     /// Removes stale candidates of one partition together: one query reads that partition's stale connection rows
     /// (last seen at or before <paramref name="cutoff"/>, with their ETags) instead of one read per candidate, and they
     /// are deleted with their index rows in ETag-conditional entity-group transactions (up to 100 operations). The same
     /// guarantees as <see cref="TryRemoveStaleAsync"/>: a batch in which any row changed meanwhile (a heartbeat, an
-    /// overlapping sweep) fails as a whole, and its candidates are handed back. Candidates whose row is not stale (it
+    /// overlapping sweep) fails as a whole, and its candidates are handed back; a batch whose answer was lost is settled
+    /// by reading its rows. Candidates whose row is not stale (it
     /// must be re-indexed), is missing or is not found by the query are handed back too, as are all of them when the
     /// partition has fewer than <see cref="MinCandidatesForBatch"/>: the caller checks those one by one with
     /// <see cref="TryRemoveStaleAsync"/>.
@@ -49,28 +53,16 @@ public sealed partial class ConnectionRegistry
             new ParallelOptions { MaxDegreeOfParallelism = BatchParallelism, CancellationToken = cancellationToken },
             async (batch, ct) =>
             {
-                bool outcome;
-                try
+                var (gone, left) = await SubmitStaleBatchAsync(batch, ct) switch
                 {
-                    outcome = await SubmitStaleBatchAsync(batch, ct);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // Retries exhausted: the caller checks these one by one (and the other batches still count).
-                    Log.StaleBatchFailed(_logger, partition, batch.Count, e);
-                    outcome = false;
-                }
-
+                    BatchOutcome.Removed => (batch.Select(r => r.Removal).ToList(), []),
+                    BatchOutcome.Refused => ([], batch.Select(r => r.Removal.Candidate).ToList()),
+                    _ => await SettleUncertainAsync(batch, ct),
+                };
                 lock (removed)
                 {
-                    if (outcome)
-                    {
-                        removed.AddRange(batch.Select(r => r.Removal));
-                    }
-                    else
-                    {
-                        remaining.AddRange(batch.Select(r => r.Removal.Candidate));
-                    }
+                    removed.AddRange(gone);
+                    remaining.AddRange(left);
                 }
             });
 
@@ -103,14 +95,35 @@ public sealed partial class ConnectionRegistry
         var removed = new List<StaleRemoval>();
         foreach (var batch in batches)
         {
-            if (await SubmitStaleBatchAsync(batch, cancellationToken))
+            switch (await SubmitStaleBatchAsync(batch, cancellationToken))
             {
-                removed.AddRange(batch.Select(r => r.Removal));
+                case BatchOutcome.Removed:
+                    removed.AddRange(batch.Select(r => r.Removal));
+                    break;
+                case BatchOutcome.Refused:
+                    remaining.AddRange(batch.Select(r => r.Removal.Candidate));
+                    break;
+                default:
+                    var (gone, left) = await SettleUncertainAsync(batch, cancellationToken);
+                    removed.AddRange(gone);
+                    remaining.AddRange(left);
+                    break;
             }
-            else
-            {
-                remaining.AddRange(batch.Select(r => r.Removal.Candidate));
-            }
+        }
+
+        return new StaleBatchOutcome(removed, remaining);
+    }
+
+    /// <summary>Settles every planned batch as if its answer had been lost; for tests.</summary>
+    internal async Task<StaleBatchOutcome> SettleStaleRowsAsync(IReadOnlyList<StaleCandidate> candidates, Dictionary<string, TableEntity> stale, CancellationToken cancellationToken)
+    {
+        var (batches, remaining) = PlanStaleBatches(candidates, stale);
+        var removed = new List<StaleRemoval>();
+        foreach (var batch in batches)
+        {
+            var (gone, left) = await SettleUncertainAsync(batch, cancellationToken);
+            removed.AddRange(gone);
+            remaining.AddRange(left);
         }
 
         return new StaleBatchOutcome(removed, remaining);
@@ -168,28 +181,89 @@ public sealed partial class ConnectionRegistry
         return (batches, remaining);
     }
 
-    /// <summary>One transaction; false when a row changed or vanished meanwhile (412, 404): nothing was deleted.</summary>
-    private Task<bool> SubmitStaleBatchAsync(List<PlannedRemoval> batch, CancellationToken cancellationToken) =>
-        RunAsync(
-            async ct =>
+    /// <summary>
+    /// One transaction, through the registry's pipeline. <see cref="BatchOutcome.Refused"/> when the service refused its
+    /// first attempt (412, 404: a row changed or vanished meanwhile), so nothing was deleted.
+    /// <see cref="BatchOutcome.Uncertain"/> when an attempt's answer was lost (a timeout, a transient failure) and the
+    /// batch then failed or was refused: that attempt may have committed.
+    /// </summary>
+    private async Task<BatchOutcome> SubmitStaleBatchAsync(List<PlannedRemoval> batch, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        try
+        {
+            return await RunAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        attempts++;
+                        await _table.SubmitTransactionAsync(batch.SelectMany(r => r.Actions), ct);
+                    }
+                    catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+                    {
+                        return attempts == 1 ? BatchOutcome.Refused : BatchOutcome.Uncertain;
+                    }
+
+                    foreach (var r in batch)
+                    {
+                        _indexedAt.TryRemove(r.Removal.Candidate.ConnectionId, out _);
+                    }
+
+                    return BatchOutcome.Removed;
+                },
+                cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.StaleBatchFailed(_logger, batch[0].Removal.Candidate.Partition, batch.Count, e);
+            return BatchOutcome.Uncertain;
+        }
+    }
+
+    /// <summary>
+    /// Settles a batch that may have committed by reading its connection rows: a row that is gone was removed by this
+    /// sweep's lost attempt (or, in the same instant, by an overlapping sweep; then both count and close it, and a
+    /// second close is harmless); a row still there is handed back to be checked on its own.
+    /// </summary>
+    private async Task<(List<StaleRemoval> Removed, List<StaleCandidate> Remaining)> SettleUncertainAsync(List<PlannedRemoval> batch, CancellationToken cancellationToken)
+    {
+        var removed = new List<StaleRemoval>();
+        var remaining = new List<StaleCandidate>();
+        foreach (var r in batch)
+        {
+            var id = r.Removal.Candidate.ConnectionId;
+            bool gone;
+            try
             {
-                try
-                {
-                    await _table.SubmitTransactionAsync(batch.SelectMany(r => r.Actions), ct);
-                }
-                catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
-                {
-                    return false;
-                }
+                gone = await RunAsync(async ct => await ReadAsync(id, ct) is null, cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.StaleBatchFailed(_logger, r.Removal.Candidate.Partition, 1, e);
+                gone = false;
+            }
 
-                foreach (var r in batch)
-                {
-                    _indexedAt.TryRemove(r.Removal.Candidate.ConnectionId, out _);
-                }
+            if (gone)
+            {
+                _indexedAt.TryRemove(id, out _);
+                removed.Add(r.Removal);
+            }
+            else
+            {
+                remaining.Add(r.Removal.Candidate);
+            }
+        }
 
-                return true;
-            },
-            cancellationToken);
+        return (removed, remaining);
+    }
+
+    private enum BatchOutcome
+    {
+        Removed,
+        Refused,
+        Uncertain,
+    }
 
     private sealed record PlannedRemoval(StaleRemoval Removal, List<TableTransactionAction> Actions);
 }

@@ -509,7 +509,7 @@ public sealed partial class ConnectionRegistry
         [LoggerMessage(EventId = 4003, EventName = "ConnectionRemoved", Level = LogLevel.Debug, Message = "Connection {ConnectionId} removed from hub {Hub}")]
         public static partial void Removed(ILogger logger, string hub, string connectionId);
 
-        [LoggerMessage(EventId = 4004, EventName = "StaleBatchFailed", Level = LogLevel.Warning, Message = "A batch of {Count} stale connections in partition {Partition} could not be removed; they are checked one by one")]
+        [LoggerMessage(EventId = 4004, EventName = "StaleBatchFailed", Level = LogLevel.Warning, Message = "Removing {Count} stale connections in partition {Partition} failed or its answer was lost; they are settled by reading or checked one by one")]
         public static partial void StaleBatchFailed(ILogger logger, string partition, int count, Exception exception);
     }
 }

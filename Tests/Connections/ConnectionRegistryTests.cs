@@ -318,6 +318,26 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task TryRemoveStaleBatch_AnswerLost_RowsGoneCountAsRemoved_RowsLeftAreHandedBack()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", 10);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
+        var committed = candidates.Where(c => c.ConnectionId is "conn-1" or "conn-4").ToList();
+        Assert.Empty((await registry.RemoveStaleRowsAsync(committed, stale, default)).Remaining); // the attempt whose answer was lost
+
+        var outcome = await registry.SettleStaleRowsAsync(candidates, stale, default);
+
+        Assert.Equal(["conn-1", "conn-4"], outcome.Removed.Select(r => r.Candidate.ConnectionId).Order());
+        Assert.All(outcome.Removed, r => Assert.Equal(StaleDisposition.RemovedStale, r.Outcome.Disposition));
+        Assert.Equal(8, outcome.Remaining.Count);
+        Assert.NotNull(await registry.GetAsync("conn-0", default)); // settling reads, it never deletes
+    }
+
+    [Fact]
     public async Task TryRemoveStaleBatch_ExactlyAtThreshold_IsStale_OneTickLater_IsNot()
     {
         var (registry, _) = await CreateSingleShardAsync();

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace FunctionsDashboard.Bench;
 
-/// <summary>Command line: <c>--connections N --stale N --reps N --warmup N --heartbeat-connections N --heartbeat-rounds N --no-http-closes --no-reference --out FILE</c>; storage from <c>SWEEPBENCH_STORAGE</c>.</summary>
+/// <summary>Command line: <c>--connections N --stale N --reps N --extra-reps N --warmup N --heartbeat-connections N --heartbeat-rounds N --no-http-closes --no-reference --out FILE</c>; storage from <c>SWEEPBENCH_STORAGE</c>.</summary>
 internal sealed record BenchSettings(
     string Storage,
     int TablePort,
@@ -10,6 +10,7 @@ internal sealed record BenchSettings(
     int Connections,
     int StaleCount,
     int Repetitions,
+    int ExtraRepetitions,
     int WarmupConnections,
     int HeartbeatConnections,
     int HeartbeatRounds,
@@ -54,6 +55,7 @@ internal sealed record BenchSettings(
             connections,
             Int("--stale", connections / 10),
             Int("--reps", 3),
+            Int("--extra-reps", 1),
             Int("--warmup", 2_000),
             Int("--heartbeat-connections", 1_000),
             Int("--heartbeat-rounds", 10),
@@ -61,10 +63,10 @@ internal sealed record BenchSettings(
             !flags.Contains("--no-reference"),
             values.GetValueOrDefault("--out"));
         if (settings.Connections is < 100 or > 1_000_000 || settings.StaleCount < 0 || settings.StaleCount > settings.Connections
-            || settings.Repetitions is < 1 or > 20 || settings.WarmupConnections is < 10 or > 100_000
+            || settings.Repetitions is < 1 or > 20 || settings.ExtraRepetitions < 0 || settings.WarmupConnections is < 10 or > 100_000
             || settings.HeartbeatConnections is < 1 or > 100_000 || settings.HeartbeatRounds is < 1 or > 100)
         {
-            throw new ArgumentException("Out of range: connections 100..1,000,000, stale 0..connections, reps 1..20, warmup 10..100,000, heartbeat connections 1..100,000, rounds 1..100.");
+            throw new ArgumentException("Out of range: connections 100..1,000,000, stale 0..connections, reps 1..20, extra reps ≥ 0, warmup 10..100,000, heartbeat connections 1..100,000, rounds 1..100.");
         }
 
         return settings;

@@ -23,4 +23,12 @@ Console.CancelKeyPress += (_, e) =>
 
 await using var loopback = await LoopbackSignalR.StartAsync(cts.Token);
 using var counter = new RequestCounter(settings.TablePort);
-return await new SweepBenchmark(settings, loopback, counter, Console.Error).RunAsync(cts.Token);
+try
+{
+    return await new SweepBenchmark(settings, loopback, counter, Console.Error).RunAsync(cts.Token);
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Cancelled (Ctrl-C or the 60-minute bound).");
+    return 130;
+}
