@@ -38,6 +38,9 @@ public sealed partial class ConnectionRegistry
     private const string Gone = "gone";
     private const int MaxCachedConnections = 200_000;
 
+    /// <summary>Shards whose index range is read ahead of the sweep.</summary>
+    private const int IndexReadAhead = 4;
+
     private readonly TableClient _table;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeProvider _time;
@@ -92,16 +95,16 @@ public sealed partial class ConnectionRegistry
         RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
-            if (_indexedAt.TryGetValue(connectionId, out var indexed) && now - new DateTimeOffset(indexed, TimeSpan.Zero) < _moveIndexAfter)
+            if (_indexedAt.TryGetValue(connectionId, out var indexed))
             {
-                var patch = new TableEntity(Partition(connectionId), ConnectionKey(connectionId)) { ["LastSeen"] = now };
                 try
                 {
-                    await _table.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, ct);
+                    await TouchKnownAsync(hub, connectionId, indexed, now, ct);
                     return;
                 }
                 catch (RequestFailedException e) when (e.Status == 404)
                 {
+                    // Swept or removed meanwhile: read it and heal (or respect the tombstone) below.
                     _indexedAt.TryRemove(connectionId, out _);
                 }
             }
@@ -177,19 +180,58 @@ public sealed partial class ConnectionRegistry
     /// <summary>Forgets the cached presence count (after a change the caller wants to show at once).</summary>
     public void InvalidatePresence() => _presence = null;
 
-    /// <summary>Index entries last indexed at or before <paramref name="cutoff"/>: the only rows that can be stale.</summary>
+    /// <summary>
+    /// Index entries last indexed at or before <paramref name="cutoff"/>: the only rows that can be stale. Shard by
+    /// shard, in key order; a few shards are read ahead while the caller works through the current one.
+    /// </summary>
     public async IAsyncEnumerable<StaleCandidate> FindStaleCandidatesAsync(DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var upper = IndexPrefix + (cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
-        for (var shard = 0; shard < _shards; shard++)
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = new Queue<Task<List<StaleCandidate>>>();
+        var next = 0;
+        try
         {
-            var partition = PartitionName(shard);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {IndexPrefix} and RowKey lt {upper}");
-            await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "ConnectionId"], cancellationToken: cancellationToken))
+            while (next < _shards || pending.Count > 0)
             {
-                yield return new StaleCandidate(partition, row.RowKey, row.GetString("ConnectionId") ?? "");
+                while (next < _shards && pending.Count < IndexReadAhead)
+                {
+                    var shard = next++;
+                    pending.Enqueue(RunAsync(ct => ReadIndexRangeAsync(shard, upper, ct), readAhead.Token));
+                }
+
+                foreach (var candidate in await pending.Dequeue())
+                {
+                    yield return candidate;
+                }
             }
         }
+        finally
+        {
+            // The caller stopped early (or failed): abandon the reads ahead and observe their outcome.
+            await readAhead.CancelAsync();
+            try
+            {
+                await Task.WhenAll(pending);
+            }
+            catch (Exception) when (readAhead.IsCancellationRequested)
+            {
+                // Abandoned reads: nobody wants their result or their failure.
+            }
+        }
+    }
+
+    private async Task<List<StaleCandidate>> ReadIndexRangeAsync(int shard, string upper, CancellationToken cancellationToken)
+    {
+        var partition = PartitionName(shard);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {IndexPrefix} and RowKey lt {upper}");
+        var candidates = new List<StaleCandidate>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "ConnectionId"], cancellationToken: cancellationToken))
+        {
+            candidates.Add(new StaleCandidate(partition, row.RowKey, row.GetString("ConnectionId") ?? ""));
+        }
+
+        return candidates;
     }
 
     /// <summary>
@@ -207,10 +249,18 @@ public sealed partial class ConnectionRegistry
                 return new StaleOutcome(StaleDisposition.Orphan, null);
             }
 
+            // A candidate that is not the row's own index entry is a duplicate left by a race of two instances'
+            // heartbeats (see TouchKnownAsync): it goes either way.
+            var index = IndexKey(row);
             var lastSeen = row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue;
             if (lastSeen > cutoff)
             {
                 await MoveAsync(row, candidate.ConnectionId, lastSeen, ct);
+                if (candidate.IndexKey != index)
+                {
+                    await DeleteIgnoringMissingAsync(candidate.Partition, candidate.IndexKey, ct);
+                }
+
                 return new StaleOutcome(StaleDisposition.StillLive, null);
             }
 
@@ -219,8 +269,12 @@ public sealed partial class ConnectionRegistry
             var batch = new List<TableTransactionAction>
             {
                 new(TableTransactionActionType.Delete, row, row.ETag),
-                new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, IndexKey(row)), ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, index), ETag.All),
             };
+            if (candidate.IndexKey != index)
+            {
+                batch.Add(new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, candidate.IndexKey), ETag.All));
+            }
             try
             {
                 await SubmitAsync(batch, ct);
@@ -262,18 +316,9 @@ public sealed partial class ConnectionRegistry
     private async Task InsertAsync(string hub, string connectionId, string? userId, DateTimeOffset now, string state, CancellationToken cancellationToken)
     {
         var partition = Partition(connectionId);
-        var row = new TableEntity(partition, ConnectionKey(connectionId))
-        {
-            ["Hub"] = hub,
-            ["UserId"] = userId,
-            ["ConnectedAt"] = now,
-            ["LastSeen"] = now,
-            ["IndexedAt"] = now.UtcTicks,
-            ["State"] = state,
-        };
         await SubmitAsync(
             [
-                new(TableTransactionActionType.Add, row),
+                new(TableTransactionActionType.Add, ConnectionRow(partition, hub, connectionId, userId, now, state)),
                 new(TableTransactionActionType.UpsertReplace, IndexRow(partition, connectionId, hub, now.UtcTicks)),
             ],
             cancellationToken);
@@ -281,6 +326,34 @@ public sealed partial class ConnectionRegistry
         {
             Remember(connectionId, now.UtcTicks);
         }
+    }
+
+    /// <summary>
+    /// A heartbeat of a connection this instance registered or touched, in one request and without reading the row:
+    /// a merge of last-seen, or, when the index is due to move, one atomic batch that merges last-seen and index time
+    /// into the row, deletes the index row this instance wrote and adds the new one. Unconditional (the merge only
+    /// moves time forward), but a 404 when the row is gone fails the whole batch. If another instance moved the index
+    /// meanwhile, the old index row is missing: the batch goes again without that delete, and the other instance's
+    /// index row stays behind as a duplicate, which the sweep deletes when it reaches it.
+    /// </summary>
+    private async Task TouchKnownAsync(string hub, string connectionId, long indexedTicks, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var partition = Partition(connectionId);
+        var key = ConnectionKey(connectionId);
+        if (now - new DateTimeOffset(indexedTicks, TimeSpan.Zero) < _moveIndexAfter || now.UtcTicks == indexedTicks)
+        {
+            await _table.UpdateEntityAsync(new TableEntity(partition, key) { ["LastSeen"] = now }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return;
+        }
+
+        await SubmitAsync(
+            [
+                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, key) { ["LastSeen"] = now, ["IndexedAt"] = now.UtcTicks }, ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(partition, IndexKey(indexedTicks, key)), ETag.All),
+                new(TableTransactionActionType.UpsertReplace, IndexRow(partition, connectionId, hub, now.UtcTicks)),
+            ],
+            cancellationToken);
+        Remember(connectionId, now.UtcTicks);
     }
 
     /// <summary>Updates last-seen; moves the index forward when it is due (one request either way).</summary>
@@ -356,6 +429,18 @@ public sealed partial class ConnectionRegistry
         _indexedAt[connectionId] = indexedTicks;
     }
 
+    /// <summary>The connection row as a registration at <paramref name="now"/> writes it.</summary>
+    private static TableEntity ConnectionRow(string partition, string hub, string connectionId, string? userId, DateTimeOffset now, string state) =>
+        new(partition, ConnectionKey(connectionId))
+        {
+            ["Hub"] = hub,
+            ["UserId"] = userId,
+            ["ConnectedAt"] = now,
+            ["LastSeen"] = now,
+            ["IndexedAt"] = now.UtcTicks,
+            ["State"] = state,
+        };
+
     private static ConnectionRecord ToRecord(TableEntity row, string connectionId) =>
         new(connectionId, row.GetString("Hub") ?? "", row.GetString("UserId"),
             row.GetDateTimeOffset("ConnectedAt") ?? default, row.GetDateTimeOffset("LastSeen") ?? default);
@@ -367,8 +452,10 @@ public sealed partial class ConnectionRegistry
             ["Hub"] = hub,
         };
 
-    private static string IndexKey(TableEntity row) =>
-        IndexPrefix + (row.GetInt64("IndexedAt") ?? 0).ToString("D19", CultureInfo.InvariantCulture) + "|" + row.RowKey[ConnectionPrefix.Length..];
+    private static string IndexKey(TableEntity row) => IndexKey(row.GetInt64("IndexedAt") ?? 0, row.RowKey);
+
+    private static string IndexKey(long indexedTicks, string connectionKey) =>
+        IndexPrefix + indexedTicks.ToString("D19", CultureInfo.InvariantCulture) + "|" + connectionKey[ConnectionPrefix.Length..];
 
     private const string ConnectionPrefix = "c|";
     private const string ConnectionPrefixEnd = "c}";
@@ -421,6 +508,9 @@ public sealed partial class ConnectionRegistry
 
         [LoggerMessage(EventId = 4003, EventName = "ConnectionRemoved", Level = LogLevel.Debug, Message = "Connection {ConnectionId} removed from hub {Hub}")]
         public static partial void Removed(ILogger logger, string hub, string connectionId);
+
+        [LoggerMessage(EventId = 4004, EventName = "StaleBatchFailed", Level = LogLevel.Warning, Message = "Removing {Count} stale connections in partition {Partition} failed or its answer was lost; they are settled by reading or checked one by one")]
+        public static partial void StaleBatchFailed(ILogger logger, string partition, int count, Exception exception);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Azure.Data.Tables;
 using FunctionsDashboard.Options;
@@ -11,10 +12,11 @@ namespace FunctionsDashboard.Connections;
 /// <summary>
 /// The safety net for lost <c>disconnected</c> calls (the Service never retries upstream): removes connections not seen
 /// for <see cref="DashboardOptions.StaleTimeout"/>, closes them through the REST API (reason "stale") and pushes
-/// <c>presence</c>. Reads only index entries that can be stale. Safe when sweeps overlap, within an instance (one at a
-/// time; a second trigger is skipped) or across instances (ETag-conditional removal, nothing counted twice); a
-/// heartbeat that lands during the sweep keeps its connection. Each run is logged and recorded for
-/// <c>GET /api/connections</c>.
+/// <c>presence</c>. Reads only index entries that can be stale; a partition with many of them is removed in batches
+/// (one query of its stale rows, ETag-conditional entity-group transactions), the rest one by one. Safe when sweeps
+/// overlap, within an instance (one at a time; a second trigger is skipped) or across instances (ETag-conditional
+/// removal, nothing counted twice); a heartbeat that lands during the sweep keeps its connection. Each run is logged
+/// and recorded for <c>GET /api/connections</c>.
 /// </summary>
 public sealed partial class ConnectionSweeper(
     ConnectionRegistry registry,
@@ -67,14 +69,15 @@ public sealed partial class ConnectionSweeper(
         int scanned = 0, removed = 0, closed = 0, failed = 0, tombstones = 0;
 
         await Parallel.ForEachAsync(
-            registry.FindStaleCandidatesAsync(cutoff, cancellationToken),
+            WorkAsync(cutoff, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (candidate, ct) =>
+            async (item, ct) =>
             {
+                var (candidate, batched) = item;
                 Interlocked.Increment(ref scanned);
                 try
                 {
-                    var outcome = await registry.TryRemoveStaleAsync(candidate, cutoff, ct);
+                    var outcome = batched ?? await registry.TryRemoveStaleAsync(candidate, cutoff, ct);
                     switch (outcome.Disposition)
                     {
                         case StaleDisposition.RemovedStale:
@@ -115,6 +118,54 @@ public sealed partial class ConnectionSweeper(
         return result;
     }
 
+    /// <summary>
+    /// The candidates in shard order, each with its outcome when its partition's batch already removed it, or none
+    /// when it is still to be checked on its own. A partition's candidates go to the registry's batch path together.
+    /// </summary>
+    private async IAsyncEnumerable<(StaleCandidate Candidate, StaleOutcome? Outcome)> WorkAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var partition = new List<StaleCandidate>();
+        await foreach (var candidate in registry.FindStaleCandidatesAsync(cutoff, cancellationToken))
+        {
+            if (partition.Count > 0 && partition[0].Partition != candidate.Partition)
+            {
+                foreach (var item in await RemoveTogetherAsync(partition, cutoff, cancellationToken))
+                {
+                    yield return item;
+                }
+
+                partition = [];
+            }
+
+            partition.Add(candidate);
+        }
+
+        foreach (var item in await RemoveTogetherAsync(partition, cutoff, cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    private async Task<IEnumerable<(StaleCandidate Candidate, StaleOutcome? Outcome)>> RemoveTogetherAsync(List<StaleCandidate> partition, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        if (partition.Count == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            var batch = await registry.TryRemoveStaleBatchAsync(partition, cutoff, cancellationToken);
+            return batch.Removed.Select(r => (r.Candidate, (StaleOutcome?)r.Outcome)).Concat(batch.Remaining.Select(c => (c, (StaleOutcome?)null)));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Nothing was removed (the partition's query failed): every candidate is checked on its own.
+            Log.BatchFailed(logger, partition[0].Partition, partition.Count, e);
+            return partition.Select(c => (c, (StaleOutcome?)null));
+        }
+    }
+
     private async Task RecordAsync(SweepResult result, CancellationToken cancellationToken)
     {
         try
@@ -145,5 +196,8 @@ public sealed partial class ConnectionSweeper(
 
         [LoggerMessage(EventId = 4205, EventName = "SweepRecordFailed", Level = LogLevel.Warning, Message = "Sweep could not record its result")]
         public static partial void RecordFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 4206, EventName = "SweepBatchFailed", Level = LogLevel.Warning, Message = "Sweep could not read the stale rows of partition {Partition}; its {Count} candidates are checked one by one")]
+        public static partial void BatchFailed(ILogger logger, string partition, int count, Exception exception);
     }
 }

@@ -15,7 +15,9 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 {
     private static readonly TimeSpan Stale = TimeSpan.FromSeconds(90);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly List<IHost> _extraHosts = [];
     private IHost _host = null!;
+    private string _prefixOfSingleShard = "";
     private ConnectionRegistry _sut = null!;
 
     public async Task InitializeAsync()
@@ -37,6 +39,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 
     public Task DisposeAsync()
     {
+        _extraHosts.ForEach(h => h.Dispose());
         _host.Dispose();
         return Task.CompletedTask;
     }
@@ -226,20 +229,238 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(StaleDisposition.RemovedTombstone, (await _sut.TryRemoveStaleAsync(candidate, cutoff, default)).Disposition);
     }
 
+    [Fact]
+    public async Task Seed_WritesExactlyWhatRegisterWrites()
+    {
+        var (registry, table) = await CreateSingleShardAsync();
+        await registry.RegisterAsync("dashboard", "registered", "alice", default);
+
+        await registry.SeedAsync([new SeedConnection("dashboard", "seeded", "alice", _time.GetUtcNow())], parallelism: 1, default);
+
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>())
+        {
+            rows.Add(row);
+        }
+
+        Assert.Equal(4, rows.Count);
+        static Dictionary<string, object> Shape(TableEntity row) =>
+            row.Where(p => p.Key is not ("odata.etag" or "Timestamp" or "RowKey" or "ConnectionId")).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(Shape(rows.Single(r => r.RowKey == "c|registered")), Shape(rows.Single(r => r.RowKey == "c|seeded")));
+        var ticks = _time.GetUtcNow().UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+        var index = rows.Single(r => r.RowKey == $"x|{ticks}|seeded");
+        Assert.Equal(Shape(rows.Single(r => r.RowKey == $"x|{ticks}|registered")), Shape(index));
+        Assert.Equal("seeded", index.GetString("ConnectionId"));
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_RemovesStaleTogether_HandsBackTheOneSeenMeanwhile()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", 10);
+        await registry.RemoveAsync("dashboard", "conn-9", default); // a tombstone ages out with them
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        await registry.HeartbeatAsync("dashboard", "conn-3", null, default); // after the sweep read its candidates
+
+        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+
+        Assert.Equal(["conn-3"], outcome.Remaining.Select(c => c.ConnectionId));
+        Assert.Equal(8, outcome.Removed.Count(r => r.Outcome.Disposition == StaleDisposition.RemovedStale));
+        Assert.Equal("conn-9", Assert.Single(outcome.Removed, r => r.Outcome.Disposition == StaleDisposition.RemovedTombstone).Candidate.ConnectionId);
+        Assert.All(outcome.Removed.Where(r => r.Outcome.Disposition == StaleDisposition.RemovedStale), r => Assert.Equal(r.Candidate.ConnectionId, r.Outcome.Removed!.ConnectionId));
+        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(outcome.Remaining[0], cutoff, default)).Disposition);
+        Assert.NotNull(await registry.GetAsync("conn-3", default));
+        Assert.Null(await registry.GetAsync("conn-0", default));
+        Assert.Empty(await Candidates(registry, cutoff));
+        Assert.Equal(["conn-3"], (await Candidates(registry, _time.GetUtcNow())).Select(c => c.ConnectionId)); // one index row left, its own
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_HeartbeatBetweenReadAndDelete_BatchFails_ConnectionStays()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", 10);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
+        Assert.Equal(10, stale.Count);
+
+        await registry.HeartbeatAsync("dashboard", "conn-3", null, default); // lands between the read and the delete
+        var outcome = await registry.RemoveStaleRowsAsync(candidates, stale, default);
+
+        Assert.Empty(outcome.Removed); // one transaction: all or nothing
+        Assert.Equal(10, outcome.Remaining.Count);
+        var checkedOneByOne = await Task.WhenAll(outcome.Remaining.Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+        Assert.Equal(9, checkedOneByOne.Count(o => o.Disposition == StaleDisposition.RemovedStale));
+        Assert.NotNull(await registry.GetAsync("conn-3", default));
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_HeartbeatFromAnotherInstance_ConnectionStays()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        await RegisterAsync(registry, "conn-", 10);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
+
+        await other.HeartbeatAsync("dashboard", "conn-7", null, default);
+        var outcome = await registry.RemoveStaleRowsAsync(candidates, stale, default);
+        await Task.WhenAll(outcome.Remaining.Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+
+        Assert.NotNull(await registry.GetAsync("conn-7", default));
+        Assert.Equal(["conn-7"], (await Candidates(registry, _time.GetUtcNow())).Select(c => c.ConnectionId));
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_AnswerLost_RowsGoneCountAsRemoved_RowsLeftAreHandedBack()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", 10);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
+        var committed = candidates.Where(c => c.ConnectionId is "conn-1" or "conn-4").ToList();
+        Assert.Empty((await registry.RemoveStaleRowsAsync(committed, stale, default)).Remaining); // the attempt whose answer was lost
+
+        var outcome = await registry.SettleStaleRowsAsync(candidates, stale, default);
+
+        Assert.Equal(["conn-1", "conn-4"], outcome.Removed.Select(r => r.Candidate.ConnectionId).Order());
+        Assert.All(outcome.Removed, r => Assert.Equal(StaleDisposition.RemovedStale, r.Outcome.Disposition));
+        Assert.Equal(8, outcome.Remaining.Count);
+        Assert.NotNull(await registry.GetAsync("conn-0", default)); // settling reads, it never deletes
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_ExactlyAtThreshold_IsStale_OneTickLater_IsNot()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "old-", 8);
+        await registry.RegisterAsync("dashboard", "younger", null, default);
+        _time.Advance(TimeSpan.FromTicks(1));
+        await registry.HeartbeatAsync("dashboard", "younger", null, default); // seen one tick after the cutoff; index unchanged
+        _time.Advance(Stale - TimeSpan.FromTicks(1));
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+        Assert.Equal(9, candidates.Count);
+
+        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+
+        Assert.Equal(8, outcome.Removed.Count);
+        Assert.Equal(["younger"], outcome.Remaining.Select(c => c.ConnectionId));
+        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(outcome.Remaining[0], cutoff, default)).Disposition);
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_FewCandidates_HandsThemAllBack()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        await RegisterAsync(registry, "conn-", ConnectionRegistry.MinCandidatesForBatch - 1);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+
+        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+
+        Assert.Empty(outcome.Removed);
+        Assert.Equal(candidates, outcome.Remaining);
+    }
+
+    [Fact]
+    public async Task TryRemoveStaleBatch_OverlappingBatches_RemoveOnce()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        await RegisterAsync(registry, "conn-", 120);
+        _time.Advance(Stale);
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidates = await Candidates(registry, cutoff);
+
+        var outcomes = await Task.WhenAll(registry.TryRemoveStaleBatchAsync(candidates, cutoff, default), other.TryRemoveStaleBatchAsync(candidates, cutoff, default));
+        var oneByOne = await Task.WhenAll(outcomes.SelectMany(o => o.Remaining).Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+
+        Assert.Equal(120, outcomes.Sum(o => o.Removed.Count) + oneByOne.Count(o => o.Disposition == StaleDisposition.RemovedStale));
+        Assert.Empty(await Candidates(registry, _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task Heartbeat_TwoInstancesMoveTheIndex_TheSweepDropsTheDuplicateIndexRow()
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        await registry.RegisterAsync("dashboard", "conn-1", null, default);
+        _time.Advance(TimeSpan.FromSeconds(50));
+        await other.HeartbeatAsync("dashboard", "conn-1", null, default); // reads, moves the index to t+50
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await registry.HeartbeatAsync("dashboard", "conn-1", null, default); // its cache says t: moves without a read to t+55
+        Assert.Equal(2, (await Candidates(registry, _time.GetUtcNow())).Count); // t+50 (left behind) and t+55
+
+        _time.Advance(Stale - TimeSpan.FromSeconds(5));
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidate = Assert.Single(await Candidates(registry, cutoff));
+
+        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(candidate, cutoff, default)).Disposition);
+        Assert.Single(await Candidates(registry, _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        candidate = Assert.Single(await Candidates(registry, _time.GetUtcNow() - Stale));
+        Assert.Equal(StaleDisposition.RemovedStale, (await registry.TryRemoveStaleAsync(candidate, _time.GetUtcNow() - Stale, default)).Disposition);
+        Assert.Empty(await Candidates(registry, _time.GetUtcNow()));
+    }
+
     private async Task<PresenceSnapshot> Count()
     {
         _sut.InvalidatePresence();
         return await _sut.CountAsync(default);
     }
 
-    private async Task<List<StaleCandidate>> Candidates(DateTimeOffset cutoff)
+    private Task<List<StaleCandidate>> Candidates(DateTimeOffset cutoff) => Candidates(_sut, cutoff);
+
+    private static async Task<List<StaleCandidate>> Candidates(ConnectionRegistry registry, DateTimeOffset cutoff)
     {
         var list = new List<StaleCandidate>();
-        await foreach (var c in _sut.FindStaleCandidatesAsync(cutoff, default))
+        await foreach (var c in registry.FindStaleCandidatesAsync(cutoff, default))
         {
             list.Add(c);
         }
 
         return list;
+    }
+
+    private static async Task RegisterAsync(ConnectionRegistry registry, string prefix, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await registry.RegisterAsync("dashboard", prefix + i, null, default);
+        }
+    }
+
+    /// <summary>
+    /// A registry with one shard, so every connection lands in one partition (the batch path needs several there);
+    /// another instance on the same table when given its prefix.
+    /// </summary>
+    private async Task<(ConnectionRegistry Registry, TableClient Table)> CreateSingleShardAsync(string? prefix = null)
+    {
+        _prefixOfSingleShard = prefix ?? DevHostServer.UniquePrefix();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Storage:Prefix"] = _prefixOfSingleShard,
+            ["Registry:Shards"] = "1",
+        });
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.AddDashboardCore();
+        builder.AddConnectionRegistry();
+        var host = builder.Build();
+        _extraHosts.Add(host);
+        var table = host.Services.GetRequiredService<DashboardStorage>().Table(ConnectionRegistryOptions.TableName);
+        await table.CreateIfNotExistsAsync();
+        return (host.Services.GetRequiredService<ConnectionRegistry>(), table);
     }
 }

@@ -103,7 +103,51 @@ public sealed class ConnectionSweeperTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Equal(40, _service.Closed.Count);
     }
 
-    private async Task<(ConnectionRegistry Registry, ConnectionSweeper Sweeper)> CreateAsync()
+    [Fact]
+    public async Task Sweep_ManyStaleInOnePartition_RemovesThemTogether_KeepsTheHeartbeatingOne()
+    {
+        var (registry, sweeper) = await CreateAsync(shards: 1);
+        for (var i = 0; i < 30; i++)
+        {
+            await registry.RegisterAsync("dashboard", $"dead-{i}", null, default);
+        }
+
+        await registry.RegisterAsync("dashboard", "live", "alice", default);
+        for (var i = 0; i < 4; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(25));
+            await registry.HeartbeatAsync("dashboard", "live", "alice", default);
+        }
+
+        var result = await sweeper.SweepAsync(default);
+
+        Assert.Equal((30, 30, 30, 0, 0), (result!.Scanned, result.Removed, result.Closed, result.Failed, result.Tombstones));
+        Assert.Equal(30, _service.Closed.Distinct().Count());
+        Assert.NotNull(await registry.GetAsync("live", default));
+        Assert.Equal(1, Assert.Single(_service.PresenceCounts));
+    }
+
+    [Fact]
+    public async Task Sweep_TwoInstancesAtOnce_OnePartition_RemoveEachConnectionOnce()
+    {
+        var (registry, sweeperA) = await CreateAsync(shards: 1);
+        var (_, sweeperB) = await CreateAsync(shards: 1);
+        for (var i = 0; i < 120; i++)
+        {
+            await registry.RegisterAsync("dashboard", $"dead-{i}", null, default);
+        }
+
+        _time.Advance(Stale);
+
+        var results = await Task.WhenAll(sweeperA.SweepAsync(default), sweeperB.SweepAsync(default));
+
+        Assert.Equal(120, results.Sum(r => r!.Removed));
+        Assert.Equal(0, results.Sum(r => r!.Failed));
+        Assert.Equal(120, _service.Closed.Distinct().Count());
+        Assert.Equal(120, _service.Closed.Count);
+    }
+
+    private async Task<(ConnectionRegistry Registry, ConnectionSweeper Sweeper)> CreateAsync(int shards = 16)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -111,6 +155,7 @@ public sealed class ConnectionSweeperTests(AzuriteFixture azurite) : IAsyncLifet
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Storage:Prefix"] = _prefix,
             ["AzureSignalRConnectionString"] = "Endpoint=http://127.0.0.1:9/localsignalr;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;",
+            ["Registry:Shards"] = shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
         builder.AddDashboardCore();
