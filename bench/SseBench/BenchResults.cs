@@ -12,8 +12,12 @@ public sealed record StepResult(int Clients, MemorySample Sample, double Connect
 /// <param name="Mode">The mode.</param>
 /// <param name="Idle">The sample after warm-up, with no client.</param>
 /// <param name="Steps">One per client count, ascending.</param>
-public sealed record ModeRun(int Repetition, ServerMode Mode, MemorySample Idle, IReadOnlyList<StepResult> Steps)
+/// <param name="Held">The sample after holding the largest count idle for <see cref="BenchSettings.Hold"/>; null when skipped.</param>
+public sealed record ModeRun(int Repetition, ServerMode Mode, MemorySample Idle, IReadOnlyList<StepResult> Steps, MemorySample? Held)
 {
+    /// <summary>Bytes per connection that <paramref name="metric"/> grew while the clients were held idle.</summary>
+    public double? HoldGrowth(Metric metric) => Held is null ? null : (metric.Read(Held) - metric.Read(Steps[^1].Sample)) / (double)Steps[^1].Clients;
+
     /// <summary>The fit of <paramref name="metric"/> against the client count.</summary>
     public LinearFit Fit(Metric metric) => LinearFit.Of(Steps.Select(s => ((double)s.Clients, (double)metric.Read(s.Sample))).ToList());
 }

@@ -26,6 +26,12 @@ public sealed record BenchSettings
     /// <summary>Pause after the last client got its first frame, before the sample. Default 2 s.</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// After the largest count, hold the clients this long (heartbeats fire: every 25 s) and sample again, to show memory
+    /// that builds up on a connection while it stays idle. Default 55 s (two heartbeats); 0 skips it.
+    /// </summary>
+    public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(55);
+
     /// <summary>Handshakes in flight at once. Default 64.</summary>
     public int Concurrency { get; init; } = 64;
 
@@ -41,7 +47,7 @@ public sealed record BenchSettings
     /// <summary>A free-text line for the report (machine, load).</summary>
     public string? Note { get; init; }
 
-    /// <summary>Parses <c>--counts 1000,5000 --reps 3 --modes bare-sse,app --root DIR --storage CS --out FILE --settle-ms 2000 --concurrency 64 --warmup 200 --gc workstation|server --note TEXT</c>.</summary>
+    /// <summary>Parses <c>--counts 1000,5000 --reps 3 --modes bare-sse,app --root DIR --storage CS --out FILE --settle-ms 2000 --hold-s 55 --concurrency 64 --warmup 200 --gc workstation|server --note TEXT</c>.</summary>
     public static BenchSettings Parse(IReadOnlyList<string> args)
     {
         var line = CommandLine.Parse(args);
@@ -55,6 +61,7 @@ public sealed record BenchSettings
             Storage = line.Optional("storage") ?? Environment.GetEnvironmentVariable("SSEBENCH_STORAGE"),
             Output = line.Optional("out"),
             Settle = line.Optional("settle-ms") is { } settle ? TimeSpan.FromMilliseconds(Int(settle)) : defaults.Settle,
+            Hold = line.Optional("hold-s") is { } hold ? TimeSpan.FromSeconds(Int(hold)) : defaults.Hold,
             Concurrency = line.Optional("concurrency") is { } concurrency ? Int(concurrency) : defaults.Concurrency,
             WarmUp = line.Optional("warmup") is { } warmUp ? Int(warmUp) : defaults.WarmUp,
             ServerGc = line.Optional("gc", "workstation") switch

@@ -76,10 +76,37 @@ public sealed class MarkdownReport
         }
 
         md.AppendLine();
+        AppendHold(md);
         AppendGoal(md);
         AppendStability(md);
         AppendSamples(md);
         return md.ToString();
+    }
+
+    private void AppendHold(StringBuilder md)
+    {
+        if (_settings.Hold <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine(inv, $"## Growth while idle ({_settings.Counts[^1]:N0} clients held {_settings.Hold.TotalSeconds:0} s more, heartbeats every {BenchServer.Heartbeat.TotalSeconds:0} s; KiB per connection, median [min – max])").AppendLine();
+        md.AppendLine("| Mode | " + string.Join(" | ", Metric.All.Select(m => m.Name)) + " |");
+        md.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", Metric.All.Count)));
+        foreach (var mode in _settings.Modes)
+        {
+            md.Append(inv, $"| {mode.Name()} |");
+            foreach (var metric in Metric.All)
+            {
+                var growth = _runs.Where(r => r.Mode == mode).Select(r => r.HoldGrowth(metric) ?? 0).Order().ToArray();
+                md.Append(inv, $" {Kib(growth[growth.Length / 2])} [{Kib(growth[0])} – {Kib(growth[^1])}] |");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine();
     }
 
     private void AppendGoal(StringBuilder md)
@@ -143,6 +170,11 @@ public sealed class MarkdownReport
             foreach (var step in run.Steps)
             {
                 md.AppendLine(inv, $"| {run.Repetition} | {run.Mode.Name()} | {step.Clients:N0} | {Row(step.Sample)} | {step.ConnectSeconds:0.0} | {step.Retries} |");
+            }
+
+            if (run.Held is { } held)
+            {
+                md.AppendLine(inv, $"| {run.Repetition} | {run.Mode.Name()} | {run.Steps[^1].Clients:N0}, held {_settings.Hold.TotalSeconds:0} s | {Row(held)} | | |");
             }
         }
 

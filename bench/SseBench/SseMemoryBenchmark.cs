@@ -86,7 +86,15 @@ public static class SseMemoryBenchmark
                 Progress($"{label} N={count,6}  {Describe(sample)}  connect {connectSeconds:0.0} s{(retries > 0 ? $", {retries} retries" : "")}");
             }
 
-            return new ModeRun(repetition, mode, idle, steps);
+            MemorySample? held = null;
+            if (settings.Hold > TimeSpan.Zero)
+            {
+                await Task.Delay(settings.Hold, cancellationToken);
+                held = await SampleAsync(server, clients.Count, cancellationToken);
+                Progress($"{label} N={clients.Count,6}  {Describe(held)}  after holding {settings.Hold.TotalSeconds:0} s");
+            }
+
+            return new ModeRun(repetition, mode, idle, steps, held);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
