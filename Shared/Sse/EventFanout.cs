@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using FunctionsDashboard.Relay;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +9,8 @@ namespace FunctionsDashboard.Sse;
 /// One event-log reader per stream per instance, feeding every SSE client of that stream on the instance: the cost of
 /// watching the log does not grow with the number of clients. Each client has a bounded buffer; a client that falls
 /// behind is dropped from the fan-out (its buffer completes with <see cref="Subscription.Lagged"/>) and resumes from the
-/// log itself, so a slow client never blocks the others. A reader stops when its stream has no clients left.
+/// log itself, so a slow client never blocks the others. A reader stops when its stream has no clients left. An idle
+/// client costs one small <see cref="Subscription"/> (no buffer until its first event, no allocation per wait).
 /// </summary>
 public sealed partial class EventFanout : IAsyncDisposable
 {
@@ -57,33 +57,6 @@ public sealed partial class EventFanout : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>A client's view of the fan-out.</summary>
-    public sealed class Subscription : IDisposable
-    {
-        private readonly Feed _feed;
-
-        internal Subscription(Feed feed, long startSeq, int capacity)
-        {
-            _feed = feed;
-            StartSeq = startSeq;
-            Channel = System.Threading.Channels.Channel.CreateBounded<StoredEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        }
-
-        /// <summary>The stream's last seq when the subscription started; later events come through <see cref="Reader"/>.</summary>
-        public long StartSeq { get; }
-
-        /// <summary>The events, in seq order.</summary>
-        public ChannelReader<StoredEvent> Reader => Channel.Reader;
-
-        /// <summary>True when the client fell behind and its buffer was closed: resume from the log.</summary>
-        public bool Lagged { get; internal set; }
-
-        internal Channel<StoredEvent> Channel { get; }
-
-        /// <inheritdoc />
-        public void Dispose() => _feed.Remove(this);
-    }
-
     internal sealed class Feed
     {
         private readonly EventFanout _owner;
@@ -120,7 +93,7 @@ public sealed partial class EventFanout : IAsyncDisposable
                     return null;
                 }
 
-                var subscription = new Subscription(this, _lastSeq, _owner._options.ClientBuffer);
+                var subscription = new Subscription(this, _lastSeq, _owner._options.ClientBuffer, _owner._time);
                 _subscribers.Add(subscription);
                 return subscription;
             }
@@ -133,7 +106,7 @@ public sealed partial class EventFanout : IAsyncDisposable
                 _subscribers.Remove(subscription);
             }
 
-            subscription.Channel.Writer.TryComplete();
+            subscription.Complete(lagged: false);
         }
 
         private long _lastSeq;
@@ -198,14 +171,15 @@ public sealed partial class EventFanout : IAsyncDisposable
             {
                 foreach (var e in events)
                 {
-                    foreach (var subscriber in _subscribers.ToList())
+                    // Backwards, so a lagging client can be removed in place (no copy of the list per event).
+                    for (var i = _subscribers.Count - 1; i >= 0; i--)
                     {
-                        if (!subscriber.Channel.Writer.TryWrite(e))
+                        var subscriber = _subscribers[i];
+                        if (!subscriber.TryWrite(e))
                         {
                             // This client is behind: close its buffer; it resumes from the log.
-                            subscriber.Lagged = true;
-                            subscriber.Channel.Writer.TryComplete();
-                            _subscribers.Remove(subscriber);
+                            subscriber.Complete(lagged: true);
+                            _subscribers.RemoveAt(i);
                         }
                     }
 

@@ -24,18 +24,24 @@ public sealed partial class SseSession(
     ILogger<SseSession> logger)
 {
     private const int CatchUpPage = 500;
+    private static readonly byte[] HeartbeatFrame = Encoding.UTF8.GetBytes(": heartbeat\n\n");
+    private static readonly byte[] CapFrame = Encoding.UTF8.GetBytes(": stream cap reached, reconnect with Last-Event-ID\n\n");
+    private readonly byte[] _retryFrame = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"retry: {(int)sseOptions.Value.RetryHint.TotalMilliseconds}\n\n"));
 
     /// <summary>Streams events of <paramref name="stream"/> after <paramref name="lastEventId"/> (null: from now) to <paramref name="body"/>.</summary>
     /// <returns>The seq of the last event written.</returns>
     public async Task<long> RunAsync(Stream body, string stream, long? lastEventId, bool typed, CancellationToken cancellationToken)
     {
-        using var cap = new CancellationTokenSource(sseOptions.Value.MaxStreamDuration, timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cap.Token, cancellationToken);
-        var token = linked.Token;
+        // One token for the whole response, cancelled when the client goes away or when the cap's timer fires: an idle
+        // response holds one linked source and one timer, and waiting for events allocates nothing (see Subscription).
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var cap = timeProvider.CreateTimer(static s => CancelQuietly((CancellationTokenSource)s!), session, sseOptions.Value.MaxStreamDuration, Timeout.InfiniteTimeSpan);
+        var token = session.Token;
+        var heartbeatInterval = dashboardOptions.Value.HeartbeatInterval;
         long sent = 0;
         try
         {
-            await WriteAsync(body, $"retry: {(int)sseOptions.Value.RetryHint.TotalMilliseconds}\n\n", CancellationToken.None);
+            await WriteAsync(body, _retryFrame, CancellationToken.None);
             var subscription = await fanout.SubscribeAsync(stream, token);
             try
             {
@@ -43,7 +49,7 @@ public sealed partial class SseSession(
                 sent = await CatchUpAsync(body, stream, sent, subscription.StartSeq, typed, token);
                 while (!token.IsCancellationRequested)
                 {
-                    if (subscription.Reader.TryRead(out var e))
+                    if (subscription.TryRead(out var e))
                     {
                         if (e.Seq > sent)
                         {
@@ -54,7 +60,7 @@ public sealed partial class SseSession(
                         continue;
                     }
 
-                    if (subscription.Reader.Completion.IsCompleted)
+                    if (subscription.IsCompleted)
                     {
                         // Fell behind: resume from the log, then rejoin the fan-out.
                         Log.Lagged(logger, stream, sent);
@@ -64,11 +70,10 @@ public sealed partial class SseSession(
                         continue;
                     }
 
-                    var wait = subscription.Reader.WaitToReadAsync(token).AsTask();
-                    var quiet = Task.Delay(dashboardOptions.Value.HeartbeatInterval, timeProvider, token);
-                    if (await Task.WhenAny(wait, quiet) == quiet)
+                    if (!await subscription.WaitAsync(heartbeatInterval, token))
                     {
-                        await WriteAsync(body, ": heartbeat\n\n", token);
+                        // A heartbeat interval of silence.
+                        await WriteAsync(body, HeartbeatFrame, token);
                     }
                 }
             }
@@ -77,7 +82,7 @@ public sealed partial class SseSession(
                 subscription.Dispose();
             }
         }
-        catch (OperationCanceledException) when (cap.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (session.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // The cap: end cleanly so the client reconnects (well before the front end's 230 s limit).
         }
@@ -86,9 +91,9 @@ public sealed partial class SseSession(
             // The client went away.
         }
 
-        if (cap.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        if (session.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await WriteAsync(body, ": stream cap reached, reconnect with Last-Event-ID\n\n", CancellationToken.None);
+            await WriteAsync(body, CapFrame, CancellationToken.None);
         }
 
         return sent;
@@ -130,10 +135,24 @@ public sealed partial class SseSession(
 
     private static string SafeLine(string value) => value.Replace('\n', ' ').Replace('\r', ' ');
 
-    private static async Task WriteAsync(Stream body, string text, CancellationToken token)
+    private static Task WriteAsync(Stream body, string text, CancellationToken token) => WriteAsync(body, Encoding.UTF8.GetBytes(text), token);
+
+    private static async Task WriteAsync(Stream body, ReadOnlyMemory<byte> frame, CancellationToken token)
     {
-        await body.WriteAsync(Encoding.UTF8.GetBytes(text), token);
+        await body.WriteAsync(frame, token);
         await body.FlushAsync(token);
+    }
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The response ended just as the cap came: nothing left to cancel.
+        }
     }
 
     private static partial class Log
