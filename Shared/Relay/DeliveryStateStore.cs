@@ -52,15 +52,18 @@ internal sealed class DeliveryStateStore(DashboardStorage storage, TimeProvider 
 
     /// <summary>
     /// Sets the state of an event whose row was <paramref name="seen"/> (null: no row). False when another try changed it
-    /// first (the row appeared, or its ETag moved): that try's state stands.
+    /// first (the row appeared, or its ETag moved): that try's state stands. Each call writes a fresh writer token, so a
+    /// write the storage client retried after it had in fact succeeded (409/412 on the retry) still counts as this call's.
     /// </summary>
     public async Task<bool> TrySetAsync(string stream, long seq, DeliveryState state, int attempts, DeliveryStateRow? seen, CancellationToken cancellationToken)
     {
+        var writer = Guid.NewGuid().ToString("N");
         var entity = new TableEntity(stream, EventLogRows.SeqKey(seq))
         {
             ["State"] = state.ToString(),
             ["Attempts"] = attempts,
             ["At"] = timeProvider.GetUtcNow(),
+            ["Writer"] = writer,
         };
         try
         {
@@ -77,7 +80,8 @@ internal sealed class DeliveryStateStore(DashboardStorage storage, TimeProvider 
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            return false;
+            var now = await _table.GetEntityIfExistsAsync<TableEntity>(stream, EventLogRows.SeqKey(seq), select: ["Writer"], cancellationToken: cancellationToken);
+            return now.HasValue && now.Value!.GetString("Writer") == writer;
         }
     }
 
