@@ -22,6 +22,7 @@ public static class DashboardComposition
         builder.AddConnectionRegistry(); // connection registry (Table), heartbeats, presence counts
         builder.AddDashboardHub();    // statically declared hub handlers, frozen before ready; upstream dispatch
         builder.AddEventGridRelay();  // Event Grid webhook, event log, hand-off to the delivery queue
+        builder.AddRelayDelivery();   // delivery to SignalR (10 tries, capped backoff), dead-letter store, re-drive
         builder.AddSseFallback();     // Server-Sent Events fallback: one log reader per stream per instance
         return builder;
     }

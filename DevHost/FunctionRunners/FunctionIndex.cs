@@ -27,6 +27,13 @@ internal sealed record FunctionDescriptor(string Name, Type ClassType, MethodInf
 /// </summary>
 internal static class FunctionIndex
 {
+    /// <summary>
+    /// True when the app setting <c>AzureWebJobs.{name}.Disabled</c> (or <c>AzureWebJobs__{name}__Disabled</c>) is true:
+    /// the Functions host then does not run the function's trigger, and neither do DevHost's timer and queue runners.
+    /// </summary>
+    public static bool IsDisabled(string name, IConfiguration configuration) =>
+        bool.TryParse(configuration[$"AzureWebJobs.{name}.Disabled"] ?? configuration[$"AzureWebJobs:{name}:Disabled"], out var disabled) && disabled;
+
     public static IReadOnlyList<FunctionDescriptor> Discover(Assembly assembly)
     {
         var functions = new List<FunctionDescriptor>();

@@ -63,10 +63,12 @@ public static partial class DevHostApplication
         builder.AddLocalSignalRService();
 
         var functions = FunctionIndex.Discover(typeof(HealthFunction).Assembly);
-        var timers = TimerFunctionRunner.Parse(functions, builder.Configuration);
+        // Triggers disabled by AzureWebJobs.<name>.Disabled do not run (as under the Functions host).
+        var triggered = functions.Where(f => !FunctionIndex.IsDisabled(f.Name, builder.Configuration)).ToList();
+        var timers = TimerFunctionRunner.Parse(triggered, builder.Configuration);
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimerFunctionRunner>(sp, timers));
         QueueFunctionRunner.Validate(functions);
-        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueFunctionRunner>(sp, functions, QueueHostSettings.From(settings)));
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueFunctionRunner>(sp, (IReadOnlyList<FunctionDescriptor>)triggered, QueueHostSettings.From(settings)));
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

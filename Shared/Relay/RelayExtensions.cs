@@ -12,7 +12,8 @@ public static class RelayExtensions
 {
     /// <summary>
     /// Adds the relay. Options (section <c>Relay</c>) are validated when the host starts; the event log table, the
-    /// delivery queue and the payload container are created before the app reports ready.
+    /// delivery queue and the payload container are created before the app reports ready. The delivery half (its
+    /// pipeline, dead-letter store, re-drive) is <see cref="RelayDeliveryExtensions.AddRelayDelivery{TBuilder}"/>.
     /// </summary>
     public static TBuilder AddEventGridRelay<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -35,11 +36,6 @@ public static class RelayExtensions
         {
             pipeline.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
             RelayPipelines.ConfigureWrite(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value);
-        });
-        services.AddResiliencePipeline(RelayPipelines.Delivery, (pipeline, context) =>
-        {
-            pipeline.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
-            RelayPipelines.ConfigureDelivery(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value.Delivery);
         });
 
         services.TryAddSingleton<RelayStats>();

@@ -54,6 +54,13 @@ public sealed class RelayOptions
     /// </summary>
     public TimeSpan PendingGrace { get; set; } = DefaultPendingGrace;
 
+    /// <summary>
+    /// The key the relay's admin endpoints (<c>GET /api/relay/deadletters</c>, <c>POST /api/relay/deadletters/redrive</c>)
+    /// require in header <c>X-Dashboard-Admin-Key</c> (app setting <c>Relay__AdminKey</c>), on top of the Functions admin
+    /// level in Azure. Empty (the default): those endpoints are disabled (403). At least 16 characters when set.
+    /// </summary>
+    public string AdminKey { get; set; } = "";
+
     /// <summary>The retry policy of delivery to the SignalR Service (used by the delivery function).</summary>
     public RelayDeliveryOptions Delivery { get; set; } = new();
 }
@@ -73,14 +80,28 @@ public sealed class RelayDeliveryOptions
     /// <summary>Default cap of one backoff: 30 s.</summary>
     public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>Default time one queue message may spend starting new events before the rest is handed off again: 2 min.</summary>
+    public static readonly TimeSpan DefaultMessageBudget = TimeSpan.FromMinutes(2);
+
     /// <summary>Tries in all (the first one included) before an event is dead-lettered. Default 10; 1 to 100.</summary>
     public int MaxAttempts { get; set; } = DefaultMaxAttempts;
 
     /// <summary>Median wait before the second try; it doubles per try. Default 2 s; 10 ms to 1 min.</summary>
     public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
 
-    /// <summary>Cap of one wait. Default 30 s; at least <see cref="BaseDelay"/>, at most 10 min.</summary>
+    /// <summary>
+    /// Cap of one wait, also of a wait the Service asks for with <c>Retry-After</c>. Default 30 s; at least
+    /// <see cref="BaseDelay"/>, at most 10 min.
+    /// </summary>
     public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
+
+    /// <summary>
+    /// How long one delivery queue message may keep starting events. Once it is spent, the events not yet started are
+    /// handed off as a new message and this one completes, so no invocation runs into the function timeout (10 min in
+    /// host.json): one event can still take up to <see cref="MaxAttempts"/> × <see cref="AttemptTimeout"/> plus the
+    /// waits (about 5 min at the defaults) after the budget is spent. Default 2 min; 1 s to 5 min.
+    /// </summary>
+    public TimeSpan MessageBudget { get; set; } = DefaultMessageBudget;
 
     /// <summary>Timeout of one try. Default <c>Dashboard:ConnectionTimeout</c> (10 s); 100 ms to 2 min.</summary>
     public TimeSpan AttemptTimeout { get; set; }

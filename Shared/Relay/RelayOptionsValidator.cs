@@ -28,12 +28,18 @@ internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
                 "a range younger than that may still be handed off by the request that wrote it.");
         }
 
+        if (!string.IsNullOrEmpty(options.AdminKey) && options.AdminKey.Length < 16)
+        {
+            failures.Add($"{Setting(nameof(options.AdminKey))} is shorter than 16 characters (app setting {AppSetting(nameof(options.AdminKey))}); use a long random key, or leave it empty to disable the admin endpoints.");
+        }
+
         var delivery = options.Delivery;
         const string d = nameof(options.Delivery);
         InRange(failures, $"{d}:{nameof(delivery.MaxAttempts)}", delivery.MaxAttempts, 1, 100);
         InRange(failures, $"{d}:{nameof(delivery.BaseDelay)}", delivery.BaseDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
         InRange(failures, $"{d}:{nameof(delivery.MaxDelay)}", delivery.MaxDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
         InRange(failures, $"{d}:{nameof(delivery.AttemptTimeout)}", delivery.AttemptTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2));
+        InRange(failures, $"{d}:{nameof(delivery.MessageBudget)}", delivery.MessageBudget, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         if (delivery.MaxDelay < delivery.BaseDelay)
         {
             failures.Add($"{Setting($"{d}:{nameof(delivery.MaxDelay)}")} ({delivery.MaxDelay}) must be at least {Setting($"{d}:{nameof(delivery.BaseDelay)}")} ({delivery.BaseDelay}).");

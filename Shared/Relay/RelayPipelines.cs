@@ -55,23 +55,41 @@ public static class RelayPipelines
         builder.AddTimeout(options.AckTimeout / 2);
     }
 
-    internal static void ConfigureDelivery(ResiliencePipelineBuilder builder, RelayDeliveryOptions options)
+    /// <summary>
+    /// The delivery pipeline: retries outside (exponential backoff with jitter from <see cref="RelayDeliveryOptions.BaseDelay"/>,
+    /// each wait capped at <see cref="RelayDeliveryOptions.MaxDelay"/>; a <c>Retry-After</c> from the Service replaces the
+    /// computed wait and is capped as well, since Polly does not apply <c>MaxDelay</c> to a delay generator's answer), a
+    /// per-try timeout inside. Only <see cref="IsTransientDeliveryFailure"/> outcomes are retried.
+    /// </summary>
+    internal static void ConfigureDelivery(ResiliencePipelineBuilder builder, RelayDeliveryOptions options, Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
     {
         if (options.MaxAttempts > 1)
         {
+            var maxDelay = options.MaxDelay;
             builder.AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.BaseDelay,
-                MaxDelay = options.MaxDelay,
+                MaxDelay = maxDelay,
                 ShouldHandle = args => ValueTask.FromResult(IsTransientDeliveryFailure(args.Outcome.Exception)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfterDelay(args.Outcome.Exception, maxDelay)),
+                OnRetry = onRetry,
             });
         }
 
         builder.AddTimeout(options.AttemptTimeout);
     }
+
+    /// <summary>
+    /// The wait the Service asked for (<c>Retry-After</c> on a 429 or 503), at most <paramref name="maxDelay"/>; null when
+    /// it asked for none, so the computed backoff applies.
+    /// </summary>
+    internal static TimeSpan? RetryAfterDelay(Exception? exception, TimeSpan maxDelay) =>
+        exception is SignalRRestException { RetryAfter: { } retryAfter }
+            ? retryAfter < TimeSpan.Zero ? TimeSpan.Zero : retryAfter > maxDelay ? maxDelay : retryAfter
+            : null;
 
     /// <summary>Worth another try within the ack budget: timeouts, network errors, 408, 429 and 5xx.</summary>
     internal static bool IsTransientStorageFailure(Exception? exception) => exception switch
@@ -82,7 +100,12 @@ public static class RelayPipelines
         _ => false,
     };
 
-    /// <summary>Worth another delivery try: the SignalR Service's transient answers, timeouts and network errors.</summary>
+    /// <summary>
+    /// Worth another delivery try: the SignalR Service's transient answers (408, 429, 5xx), timeouts and network errors.
+    /// A plain 500 is retried too, although the Service also answers 500 when a send timed out after it was delivered: a
+    /// retry then duplicates the message (clients drop it by id), while not retrying could lose it. No loss wins.
+    /// 4xx other than 408/429 are not retried: the same request would be refused again.
+    /// </summary>
     internal static bool IsTransientDeliveryFailure(Exception? exception) => exception switch
     {
         SignalRRestException e => e.IsTransient,

@@ -17,6 +17,8 @@ public sealed class RelayStats(TimeProvider timeProvider)
     private long _delivered;
     private long _retried;
     private long _deadLettered;
+    private long _deliveredAgain;
+    private long _redriven;
 
     /// <summary>New events written to the log.</summary>
     public void Accepted(long count) => Interlocked.Add(ref _accepted, count);
@@ -39,14 +41,20 @@ public sealed class RelayStats(TimeProvider timeProvider)
     /// <summary>One webhook call answered 503 (storage trouble, not ready).</summary>
     public void Unavailable() => Interlocked.Increment(ref _unavailable);
 
-    /// <summary>Events delivered to the SignalR Service (delivery function).</summary>
+    /// <summary>Events delivered to the SignalR Service for the first time (delivery function; each event counts once).</summary>
     public void Delivered(long count) => Interlocked.Add(ref _delivered, count);
 
     /// <summary>Delivery tries that failed and were retried (delivery function).</summary>
     public void Retried() => Interlocked.Increment(ref _retried);
 
-    /// <summary>Events dead-lettered after the last try (delivery function).</summary>
+    /// <summary>Events dead-lettered: retries ran out, the error was not retryable, or their message was poisoned.</summary>
     public void DeadLettered(long count) => Interlocked.Add(ref _deadLettered, count);
+
+    /// <summary>Events pushed again although another try had already delivered them (a range handed off twice at once).</summary>
+    public void DeliveredAgain(long count) => Interlocked.Add(ref _deliveredAgain, count);
+
+    /// <summary>Dead-lettered events taken out of the dead-letter store and queued again (re-drive).</summary>
+    public void Redriven(long count) => Interlocked.Add(ref _redriven, count);
 
     /// <summary>The counters now.</summary>
     public RelayStatsSnapshot Snapshot() => new(
@@ -61,7 +69,9 @@ public sealed class RelayStats(TimeProvider timeProvider)
         Interlocked.Read(ref _unavailable),
         Interlocked.Read(ref _delivered),
         Interlocked.Read(ref _retried),
-        Interlocked.Read(ref _deadLettered));
+        Interlocked.Read(ref _deadLettered),
+        Interlocked.Read(ref _deliveredAgain),
+        Interlocked.Read(ref _redriven));
 }
 
 /// <summary>The answer of <c>GET /api/relay/stats</c>: this instance's relay counters.</summary>
@@ -74,9 +84,12 @@ public sealed class RelayStats(TimeProvider timeProvider)
 /// <param name="ReHandOffs">Pending ranges handed off again (redelivery of a pending event, or outbox sweep).</param>
 /// <param name="Rejected">Webhook calls refused with a 4xx.</param>
 /// <param name="Unavailable">Webhook calls answered 503.</param>
-/// <param name="Delivered">Events delivered to the SignalR Service.</param>
+/// <param name="Delivered">Events delivered to the SignalR Service (each event once).</param>
 /// <param name="Retried">Delivery tries retried.</param>
-/// <param name="DeadLettered">Events dead-lettered by delivery.</param>
+/// <param name="DeadLettered">Events put into the dead-letter store, with their reason.</param>
+/// <param name="DeliveredAgain">Events pushed again after another try had delivered them (duplicates clients drop by id).</param>
+/// <param name="Redriven">Dead-lettered events queued again by a re-drive. Once everything has settled, on one instance:
+/// <c>Delivered + DeadLettered - Redriven = Accepted</c>.</param>
 public sealed record RelayStatsSnapshot(
     string Instance,
     DateTimeOffset Since,
@@ -89,4 +102,6 @@ public sealed record RelayStatsSnapshot(
     long Unavailable,
     long Delivered,
     long Retried,
-    long DeadLettered);
+    long DeadLettered,
+    long DeliveredAgain,
+    long Redriven);

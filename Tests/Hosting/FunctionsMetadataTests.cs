@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using FunctionsDashboard.Functions.Health;
+using FunctionsDashboard.Storage;
 using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 
@@ -51,6 +52,7 @@ public sealed class FunctionsMetadataTests
             case HttpTriggerAttribute http:
                 Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
                 Assert.Equal(http.Route, trigger.GetProperty("route").GetString());
+                Assert.Equal(http.AuthLevel.ToString(), trigger.GetProperty("authLevel").GetString());
                 Assert.Equal(
                     http.Methods!.Select(m => m.ToLowerInvariant()).Order(),
                     trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).Order());
@@ -59,6 +61,13 @@ public sealed class FunctionsMetadataTests
                 Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
                 Assert.Equal(timer.Schedule, trigger.GetProperty("schedule").GetString());
                 Assert.StartsWith("%", timer.Schedule, StringComparison.Ordinal); // schedules come from app settings
+                break;
+            case QueueTriggerAttribute queue:
+                Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+                Assert.Equal(queue.QueueName, trigger.GetProperty("queueName").GetString());
+                // Queue functions listen on the host's own storage account (the app's tables and queues live there too).
+                Assert.Equal(StorageOptions.ConnectionName, queue.Connection);
+                Assert.Equal(StorageOptions.ConnectionName, trigger.GetProperty("connection").GetString());
                 break;
             default:
                 Assert.Fail($"Test does not know trigger {declared.Trigger.GetType().Name}; extend it.");

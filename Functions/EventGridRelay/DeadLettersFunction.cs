@@ -1,0 +1,42 @@
+using FunctionsDashboard.Functions.Hosting;
+using FunctionsDashboard.Relay;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.Functions.EventGridRelay;
+
+/// <summary>
+/// <c>GET /api/relay/deadletters?stream=&amp;limit=</c>: the events delivery gave up on, with their reasons. Admin only:
+/// the Functions admin level in Azure, and header <c>X-Dashboard-Admin-Key</c> = <c>Relay:AdminKey</c> in both hosts.
+/// </summary>
+public sealed class DeadLettersFunction(RelayDeadLetters deadLetters, IOptions<RelayOptions> options)
+{
+    /// <summary>200 with up to <c>limit</c> (default 100, at most 1000) entries; 400, 401 or 403 as problem+json.</summary>
+    [Function("RelayDeadLetters")]
+    public async Task<Results<Ok<DeadLetterListing>, ProblemHttpResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "relay/deadletters")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (AdminProblems.Check(request, options.Value.AdminKey) is { } refused)
+        {
+            return refused;
+        }
+
+        var stream = request.Query["stream"].FirstOrDefault();
+        if (stream is not null && !StreamName.IsValid(stream))
+        {
+            return TypedResults.Problem(title: "Bad stream", detail: $"'{stream}' is not a stream name.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var limitText = request.Query["limit"].FirstOrDefault();
+        var limit = RelayDeadLetters.DefaultListLimit;
+        if (limitText is not null && (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > RelayDeadLetters.MaxListLimit))
+        {
+            return TypedResults.Problem(title: "Bad limit", detail: $"limit must be a whole number from 1 to {RelayDeadLetters.MaxListLimit}.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        return TypedResults.Ok(await deadLetters.ListAsync(stream, limit, cancellationToken));
+    }
+}

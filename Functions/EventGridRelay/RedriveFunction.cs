@@ -1,0 +1,35 @@
+using FunctionsDashboard.Functions.Hosting;
+using FunctionsDashboard.Relay;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.Functions.EventGridRelay;
+
+/// <summary>
+/// <c>POST /api/relay/deadletters/redrive?stream=</c>: queues every dead-lettered event (of one stream, or all) for
+/// delivery again and says how many. Admin only, as <see cref="DeadLettersFunction"/>.
+/// </summary>
+public sealed class RedriveFunction(RelayDeadLetters deadLetters, IOptions<RelayOptions> options)
+{
+    /// <summary>200 with the counts; 400, 401 or 403 as problem+json.</summary>
+    [Function("RelayRedrive")]
+    public async Task<Results<Ok<RedriveResult>, ProblemHttpResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "relay/deadletters/redrive")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (AdminProblems.Check(request, options.Value.AdminKey) is { } refused)
+        {
+            return refused;
+        }
+
+        var stream = request.Query["stream"].FirstOrDefault();
+        if (stream is not null && !StreamName.IsValid(stream))
+        {
+            return TypedResults.Problem(title: "Bad stream", detail: $"'{stream}' is not a stream name.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        return TypedResults.Ok(await deadLetters.RedriveAsync(stream, cancellationToken));
+    }
+}
