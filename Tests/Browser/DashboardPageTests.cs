@@ -49,6 +49,29 @@ public sealed class DashboardPageTests(AzuriteFixture azurite, ITestOutputHelper
         Assert.Contains("back-1", ids);
     }
 
+    [Fact]
+    public async Task EventsPublishedThroughEventGrid_ShowUpLiveOverSignalR()
+    {
+        var steps = await RunScenarioAsync("signalr-live");
+
+        var live = steps["live"];
+        Assert.Equal("signalr", live.GetProperty("transport").GetString());
+        Assert.Equal(["live-1", "live-2", "live-3"], live.GetProperty("received").EnumerateArray().Select(e => e.GetString()).Order());
+        Assert.Equal(0, live.GetProperty("duplicates").GetInt32());
+    }
+
+    [Fact]
+    public async Task ForcedReconnect_FeedHasNoGapAndNoDuplicate()
+    {
+        var steps = await RunScenarioAsync("reconnect");
+
+        var done = steps["reconnected"];
+        var ids = done.GetProperty("received").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(["after-1", "before-1", "before-2", "during-1", "during-2"], ids.Order());
+        Assert.Equal(5, done.GetProperty("rows").GetInt32());
+        Assert.Equal(5, done.GetProperty("lastSeq").GetInt64());
+    }
+
     private async Task<Dictionary<string, JsonElement>> RunScenarioAsync(string scenario)
     {
         Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH.");
