@@ -37,5 +37,15 @@ public static class AppSettings
         "Dashboard__StaleTimeout",
         "Dashboard__ConnectionTimeout",
         "Storage__Prefix",
+        "Relay__AllowUnauthenticated",
+        "Relay__MaxBodyBytes",
+        "Relay__AckTimeout",
+        "Relay__AppendRetries",
+        "Relay__OutboxSweepInterval",
+        "Relay__PendingGrace",
+        "Relay__Delivery__MaxAttempts",
+        "Relay__Delivery__BaseDelay",
+        "Relay__Delivery__MaxDelay",
+        "Relay__Delivery__AttemptTimeout",
     ];
 }

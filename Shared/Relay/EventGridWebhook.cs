@@ -92,9 +92,9 @@ public sealed class EventGridWebhook(
             return Refuse(400, WebhookProblemTypes.Malformed, "Missing WebHook-Request-Origin", $"An OPTIONS validation request must carry the {RequestOriginHeader} header.");
         }
 
-        // The secret authenticates the caller, so any origin and any rate is granted ("*" answers a Request-Rate too).
-        _ = requestRate;
-        RelayLog.Validated(logger, "CloudEvents abuse protection");
+        // The secret authenticates the caller, so any origin is granted, and any rate: "*" whether or not a
+        // WebHook-Request-Rate was sent (the header is mandatory in the answer only when one was).
+        RelayLog.Validated(logger, requestRate is null ? "CloudEvents abuse protection" : "CloudEvents abuse protection, rate requested");
         return new WebhookOutcome.AbuseProtectionGranted(requestOrigin.Trim(), "*");
     }
 

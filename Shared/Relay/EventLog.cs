@@ -23,7 +23,6 @@ public sealed partial class EventLog : IAsyncDisposable, IDisposable
     public const int MaxReadLimit = 1000;
 
     private readonly ConcurrentDictionary<string, StreamWriter> _writers = new(StringComparer.Ordinal);
-    private readonly DashboardStorage _storage;
     private readonly IRelayHandOff _handOff;
     private readonly RelayStats _stats;
     private readonly RelayOptions _options;
@@ -46,7 +45,6 @@ public sealed partial class EventLog : IAsyncDisposable, IDisposable
         TimeProvider timeProvider,
         ILogger<EventLog> logger)
     {
-        _storage = storage;
         _handOff = handOff;
         _stats = stats;
         _options = options.Value;
