@@ -21,9 +21,9 @@ public sealed class DeadLetterEndpointsTests(AzuriteFixture azurite)
     [InlineData("POST", "/api/relay/deadletters/redrive")]
     public async Task AdminEndpoint_NoAdminKeyConfigured_Is403Problem(string method, string path)
     {
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { ["Relay:AdminKey"] = "" });
 
-        using var response = await SendAsync(server, method, path, key: "anything-at-all-long-enough");
+        using var response = await SendAsync(server, method, path, key: "local-dev-admin-key");
 
         await AssertProblemAsync(response, HttpStatusCode.Forbidden, "Relay:AdminKey");
     }
