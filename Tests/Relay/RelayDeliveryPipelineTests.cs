@@ -87,16 +87,20 @@ public sealed class RelayDeliveryPipelineTests
     {
         var pipeline = Build(new RelayDeliveryOptions { MaxAttempts = 2, AttemptTimeout = AttemptTimeout });
         var attempts = 0;
+        var firstTryWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = pipeline.ExecuteAsync(async ct =>
         {
             if (++attempts == 1)
             {
+                firstTryWaiting.SetResult();
                 await Task.Delay(Timeout.InfiniteTimeSpan, ct); // the Service never answers the first try
             }
         }).AsTask();
 
-        Assert.Equal(AttemptTimeout, await NextFiniteTimerAsync());
-        _time.Advance(AttemptTimeout);
+        await firstTryWaiting.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the try's timeout is armed before the try starts
+        _time.Advance(AttemptTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(run.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         _time.Advance(await NextFiniteTimerAsync()); // the backoff after the timed-out try
 
         await run;
