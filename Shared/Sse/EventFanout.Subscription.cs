@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Sources;
 using FunctionsDashboard.Relay;
 
@@ -58,7 +59,7 @@ public sealed partial class EventFanout
         }
 
         /// <summary>Takes the next event, in seq order.</summary>
-        public bool TryRead([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StoredEvent? storedEvent)
+        public bool TryRead([NotNullWhen(true)] out StoredEvent? storedEvent)
         {
             lock (_lock)
             {
