@@ -14,10 +14,13 @@ namespace FunctionsDashboard.Tests.EventGridRelay;
 [Collection(AzuriteCollection.Name)]
 public sealed class EventGridFunctionTests(AzuriteFixture azurite)
 {
+    /// <summary>These tests inspect the hand-off queue itself: the delivery function must not consume it.</summary>
+    private static readonly Dictionary<string, string?> QueueInspected = new() { ["AzureWebJobs.RelayDelivery.Disabled"] = "true" };
+
     [Fact]
     public async Task Post_ForgedSecret_Is401ProblemJson()
     {
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, QueueInspected);
 
         using var response = await server.Client.PostAsync("/api/eventgrid?code=forged", Json(Events(("e1", "/orders"))));
 
@@ -27,7 +30,7 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
     [Fact]
     public async Task Post_MalformedJson_Is400ProblemJson()
     {
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, QueueInspected);
 
         using var response = await server.Client.PostAsync(Url(server), Json("""[{"id":"e1","eventType":"T",""" ));
 
@@ -37,7 +40,7 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
     [Fact]
     public async Task Post_BodyOverOneMebibyte_Is413ProblemJson()
     {
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, QueueInspected);
         var big = $$"""[{"id":"e1","topic":"/t","subject":"s","eventType":"T","eventTime":"2026-11-25T12:00:00Z","dataVersion":"1","data":"{{new string('x', 1024 * 1024)}}"}]""";
 
         using var response = await server.Client.PostAsync(Url(server), Json(big));
@@ -59,7 +62,7 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
     [Fact]
     public async Task Handshakes_BothKinds_AnsweredOverHttp()
     {
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, QueueInspected);
         using var validation = new HttpRequestMessage(HttpMethod.Post, Url(server))
         {
             Content = Json("""[{"id":"v","topic":"/t","subject":"","data":{"validationCode":"c0de","validationUrl":"https://example.invalid"},"eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","eventTime":"2026-11-25T12:00:00Z","metadataVersion":"1","dataVersion":"1"}]"""),
@@ -84,7 +87,7 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
     [Fact]
     public async Task Post_TwentyConcurrentCallsOfTenEvents_AckedWithGapFreeSeqsAndOneHandOffEach()
     {
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, QueueInspected);
 
         var calls = Enumerable.Range(0, 20).Select(async c =>
         {
@@ -106,7 +109,7 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
     [Fact]
     public async Task Post_SameEventTwiceThenStats_DuplicateKeepsItsSeqAndIsCounted()
     {
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString);
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, QueueInspected);
 
         using var first = await server.Client.PostAsync(Url(server), Json(Events(("e1", "/orders"), ("e2", "/orders"))));
         using var again = await server.Client.PostAsync(Url(server), Json(Events(("e2", "/orders"))));

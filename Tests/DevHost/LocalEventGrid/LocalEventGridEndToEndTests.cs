@@ -123,6 +123,8 @@ public sealed class LocalEventGridEndToEndTests(AzuriteFixture azurite)
         {
             ["LocalEventGrid:TopicKey"] = TopicKey,
             ["LocalEventGrid:TimeScale"] = "0.001",
+            // These tests inspect the hand-off queue itself: the delivery function must not consume it.
+            ["AzureWebJobs.RelayDelivery.Disabled"] = "true",
         };
         foreach (var (key, value) in settings ?? [])
         {
