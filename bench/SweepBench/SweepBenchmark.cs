@@ -259,7 +259,7 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
         var perRep = sweep.Milliseconds.Zip(raw.Milliseconds, (s, r) => s / r).ToList();
         var targets = new List<(string Goal, string Measured, bool Met)>
         {
-            ("sweep ≤ 45 s (100k rows, 10 % stale)", $"{Seconds(sweep.Median)} (median; max {Seconds(sweep.Max)})", sweep.Max <= 45_000),
+            ($"sweep ≤ 45 s ({settings.Connections:N0} connections, {settings.StaleCount:N0} stale)", $"{Seconds(sweep.Median)} (median; max {Seconds(sweep.Max)})", sweep.Max <= 45_000),
             ("sweep ≤ 1.5 × raw script", $"{ratio:0.00} × (per repetition {string.Join(", ", perRep.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))})", ratio <= 1.5),
             ("0 stale: sweep ≤ 2 s", $"{zero.Median:0} ms (median; max {zero.Max:0} ms)", zero.Max <= 2_000),
             ("≤ 1 storage request per heartbeat (average)", $"{heartbeats.Average:0.000}", heartbeats.Average <= 1.0),
@@ -294,7 +294,8 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
 
         if (sweepHttp is not null)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"REST closes: {(sweepHttp.Median - sweep.Median) / settings.StaleCount:0.00} ms per closed connection on top of the sweep (median difference / {settings.StaleCount:N0}), to a loopback endpoint that answers at once.");
+            var extra = sweepHttp.Milliseconds.Zip(sweep.Milliseconds, (withCloses, without) => withCloses - without).ToList();
+            md.AppendLine(CultureInfo.InvariantCulture, $"REST closes to a loopback endpoint that answers at once: the sweep took {Seconds(Series.MedianOf(extra))} more than the no-op sweep of the same repetition (median difference; noise can make it negative), {Series.MedianOf(extra) / settings.StaleCount:0.00} ms per closed connection (closes overlap the deletes, 16 at a time).");
         }
 
         md.AppendLine();
