@@ -17,13 +17,16 @@ namespace FunctionsDashboard.Connections;
 /// <list type="bullet">
 /// <item>Rows are spread over <see cref="ConnectionRegistryOptions.Shards"/> partitions (<c>s000</c>...) by a stable hash
 /// of the connection id, so heartbeats spread over partitions.</item>
-/// <item>In each partition, the connection row (<c>c|{id}</c>: hub, user, connected-at, last-seen, state) and one index row
-/// (<c>x|{ticks}|{id}</c>) whose key orders connections by when they were last indexed. The stale sweep reads only the
-/// index range older than the cutoff: only what can be stale, never every row.</item>
-/// <item>A heartbeat is one request: a merge of last-seen; about every (stale − 2 × heartbeat) it is instead one atomic
-/// batch that also moves the index row forward. Both live in one partition, so the batch is atomic.</item>
-/// <item>Every change is conditional on the row's ETag, so overlapping sweeps, heartbeats racing a sweep and
-/// repeated or reordered upstream calls leave the registry right. A <c>disconnected</c> that arrives before its
+/// <item>One row per connection, keyed <c>e|{epoch}|{id}</c>: the start of the last-seen <em>epoch</em> (time cut into
+/// slices of <see cref="Epoch"/>, 40 s by default) comes first, so the rows are ordered by when their connection was last
+/// seen, to the epoch. The stale sweep reads the key range of epochs that began at or before the cutoff: only what can
+/// be stale, never every row, and nothing when nothing is.</item>
+/// <item>A heartbeat is one request: a merge of last-seen while the epoch lasts; in a new epoch one atomic batch that
+/// deletes the row and adds it under the new epoch's key (same partition). The instance remembers where each connection
+/// it saw lives; another instance finds it with point reads of the current and the previous epoch (a heartbeating
+/// connection is always there), and only past those reads the older rows of the partition.</item>
+/// <item>Every removal is conditional on the row's ETag, so overlapping sweeps, heartbeats racing a sweep and repeated
+/// or reordered upstream calls leave the registry right. A <c>disconnected</c> that arrives before its
 /// <c>connected</c> leaves a tombstone, which the late <c>connected</c> respects and the sweep removes later.</item>
 /// </list>
 /// All storage calls go through the <see cref="PipelineName"/> Polly pipeline (3 attempts, jittered exponential backoff,
@@ -37,18 +40,21 @@ public sealed partial class ConnectionRegistry
     private const string Live = "live";
     private const string Gone = "gone";
     private const int MaxCachedConnections = 200_000;
+    private const string KeyPrefix = "e|";
+    private const string KeyPrefixEnd = "e}";
 
-    /// <summary>Shards whose index range is read ahead of the sweep.</summary>
-    private const int IndexReadAhead = 4;
+    /// <summary>Inserts this close to an epoch's edge check the neighbouring epoch for a racing insert.</summary>
+    private static readonly TimeSpan MaxBoundaryGuard = TimeSpan.FromSeconds(5);
 
     private readonly TableClient _table;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeProvider _time;
     private readonly ILogger<ConnectionRegistry> _logger;
     private readonly int _shards;
-    private readonly TimeSpan _moveIndexAfter;
+    private readonly long _epochTicks;
+    private readonly long _boundaryGuardTicks;
     private readonly TimeSpan _presenceCacheDuration;
-    private readonly ConcurrentDictionary<string, long> _indexedAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, KnownConnection> _known = new(StringComparer.Ordinal);
     private (PresenceSnapshot Snapshot, long Timestamp)? _presence;
 
     /// <summary>Creates the registry.</summary>
@@ -67,15 +73,31 @@ public sealed partial class ConnectionRegistry
         _shards = options.Value.Shards;
         _presenceCacheDuration = options.Value.PresenceCacheDuration;
         var d = dashboardOptions.Value;
-        _moveIndexAfter = d.StaleTimeout - (2 * d.HeartbeatInterval) is var m && m > TimeSpan.Zero ? m : TimeSpan.Zero;
+        Epoch = EpochLength(d.StaleTimeout, d.HeartbeatInterval);
+        _epochTicks = Epoch.Ticks;
+        _boundaryGuardTicks = Math.Min(MaxBoundaryGuard.Ticks, _epochTicks / 4);
     }
+
+    /// <summary>
+    /// Length of a last-seen epoch: <c>StaleTimeout − 2 × HeartbeatInterval</c> (40 s by default), at least a quarter of
+    /// the stale timeout. A connection that heartbeats is keyed under the epoch of its last heartbeat, at most one
+    /// heartbeat interval ago, so its epoch began after <c>now − HeartbeatInterval − Epoch</c> = <c>cutoff +
+    /// HeartbeatInterval</c>: never in the sweep's range, with a whole heartbeat interval to spare for late heartbeats.
+    /// </summary>
+    public TimeSpan Epoch { get; }
+
+    /// <summary>The epoch length for the given settings (see <see cref="Epoch"/>).</summary>
+    internal static TimeSpan EpochLength(TimeSpan staleTimeout, TimeSpan heartbeatInterval) =>
+        staleTimeout - (2 * heartbeatInterval) is var e && e >= staleTimeout / 4 ? e : staleTimeout / 4;
 
     /// <summary>Registers a connection (idempotent; a tombstone from an earlier <c>disconnected</c> wins).</summary>
     public Task RegisterAsync(string hub, string connectionId, string? userId, CancellationToken cancellationToken) =>
         RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
-            var row = await ReadAsync(connectionId, ct);
+
+            // A tombstone or an earlier registration of a new connection is recent: the two recent epochs suffice.
+            var row = await ProbeAsync(connectionId, now, ct);
             if (row is null)
             {
                 await InsertAsync(hub, connectionId, userId, now, Live, ct);
@@ -88,28 +110,25 @@ public sealed partial class ConnectionRegistry
         }, cancellationToken);
 
     /// <summary>
-    /// Records a sign of life. One storage request; heals a registration whose <c>connected</c> was lost (the Service
-    /// never retries upstream calls). Ignored for a connection already gone.
+    /// Records a sign of life. One storage request when this instance knows the connection; heals a registration whose
+    /// <c>connected</c> was lost (the Service never retries upstream calls). Ignored for a connection already gone.
     /// </summary>
     public Task HeartbeatAsync(string hub, string connectionId, string? userId, CancellationToken cancellationToken) =>
         RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
-            if (_indexedAt.TryGetValue(connectionId, out var indexed))
+            if (_known.TryGetValue(connectionId, out var known))
             {
-                try
+                if (await TryTouchKnownAsync(connectionId, known, now, ct))
                 {
-                    await TouchKnownAsync(hub, connectionId, indexed, now, ct);
                     return;
                 }
-                catch (RequestFailedException e) when (e.Status == 404)
-                {
-                    // Swept or removed meanwhile: read it and heal (or respect the tombstone) below.
-                    _indexedAt.TryRemove(connectionId, out _);
-                }
+
+                // Swept, removed or moved by another instance meanwhile: find it and heal (or respect the tombstone).
+                Forget(connectionId);
             }
 
-            var row = await ReadAsync(connectionId, ct);
+            var row = await LocateAsync(connectionId, now, ct);
             if (row is null)
             {
                 await InsertAsync(hub, connectionId, userId, now, Live, ct);
@@ -126,8 +145,8 @@ public sealed partial class ConnectionRegistry
         RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
-            _indexedAt.TryRemove(connectionId, out _);
-            var row = await ReadAsync(connectionId, ct);
+            var row = await LocateAsync(connectionId, now, ct);
+            Forget(connectionId);
             if (row is null)
             {
                 // disconnected before connected: leave a tombstone so the late connected does not resurrect it.
@@ -142,14 +161,13 @@ public sealed partial class ConnectionRegistry
 
             row["State"] = Gone;
             await MoveAsync(row, connectionId, now, ct);
-            _indexedAt.TryRemove(connectionId, out _);
             Log.Removed(_logger, hub, connectionId);
             return true;
         }, cancellationToken);
 
     /// <summary>Reads one connection; null when unknown or gone.</summary>
     public Task<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken) =>
-        RunAsync(async ct => await ReadAsync(connectionId, ct) is { } row && row.GetString("State") == Live ? ToRecord(row, connectionId) : null, cancellationToken);
+        RunAsync(async ct => await LocateAsync(connectionId, _time.GetUtcNow(), ct) is { } row && row.GetString("State") == Live ? ToRecord(row) : null, cancellationToken);
 
     /// <summary>Counts live connections (total, per user, per hub); reused for <see cref="ConnectionRegistryOptions.PresenceCacheDuration"/>.</summary>
     public async Task<PresenceSnapshot> CountAsync(CancellationToken cancellationToken)
@@ -180,115 +198,6 @@ public sealed partial class ConnectionRegistry
     /// <summary>Forgets the cached presence count (after a change the caller wants to show at once).</summary>
     public void InvalidatePresence() => _presence = null;
 
-    /// <summary>
-    /// Index entries last indexed at or before <paramref name="cutoff"/>: the only rows that can be stale. Shard by
-    /// shard, in key order; a few shards are read ahead while the caller works through the current one.
-    /// </summary>
-    public async IAsyncEnumerable<StaleCandidate> FindStaleCandidatesAsync(DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var upper = IndexPrefix + (cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
-        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pending = new Queue<Task<List<StaleCandidate>>>();
-        var next = 0;
-        try
-        {
-            while (next < _shards || pending.Count > 0)
-            {
-                while (next < _shards && pending.Count < IndexReadAhead)
-                {
-                    var shard = next++;
-                    pending.Enqueue(RunAsync(ct => ReadIndexRangeAsync(shard, upper, ct), readAhead.Token));
-                }
-
-                foreach (var candidate in await pending.Dequeue())
-                {
-                    yield return candidate;
-                }
-            }
-        }
-        finally
-        {
-            // The caller stopped early (or failed): abandon the reads ahead and observe their outcome.
-            await readAhead.CancelAsync();
-            try
-            {
-                await Task.WhenAll(pending);
-            }
-            catch (Exception) when (readAhead.IsCancellationRequested)
-            {
-                // Abandoned reads: nobody wants their result or their failure.
-            }
-        }
-    }
-
-    private async Task<List<StaleCandidate>> ReadIndexRangeAsync(int shard, string upper, CancellationToken cancellationToken)
-    {
-        var partition = PartitionName(shard);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {IndexPrefix} and RowKey lt {upper}");
-        var candidates = new List<StaleCandidate>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "ConnectionId"], cancellationToken: cancellationToken))
-        {
-            candidates.Add(new StaleCandidate(partition, row.RowKey, row.GetString("ConnectionId") ?? ""));
-        }
-
-        return candidates;
-    }
-
-    /// <summary>
-    /// Removes a candidate if its connection is still stale (last seen at or before <paramref name="cutoff"/>), conditional
-    /// on the row's ETag: a heartbeat that lands meanwhile wins and the connection stays. A live connection whose index
-    /// was behind is re-indexed.
-    /// </summary>
-    public Task<StaleOutcome> TryRemoveStaleAsync(StaleCandidate candidate, DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        RunAsync(async ct =>
-        {
-            var row = await ReadAsync(candidate.ConnectionId, ct);
-            if (row is null)
-            {
-                await DeleteIgnoringMissingAsync(candidate.Partition, candidate.IndexKey, ct);
-                return new StaleOutcome(StaleDisposition.Orphan, null);
-            }
-
-            // A candidate that is not the row's own index entry is a duplicate left by a race of two instances'
-            // heartbeats (see TouchKnownAsync): it goes either way.
-            var index = IndexKey(row);
-            var lastSeen = row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue;
-            if (lastSeen > cutoff)
-            {
-                await MoveAsync(row, candidate.ConnectionId, lastSeen, ct);
-                if (candidate.IndexKey != index)
-                {
-                    await DeleteIgnoringMissingAsync(candidate.Partition, candidate.IndexKey, ct);
-                }
-
-                return new StaleOutcome(StaleDisposition.StillLive, null);
-            }
-
-            var record = ToRecord(row, candidate.ConnectionId);
-            var wasLive = row.GetString("State") == Live;
-            var batch = new List<TableTransactionAction>
-            {
-                new(TableTransactionActionType.Delete, row, row.ETag),
-                new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, index), ETag.All),
-            };
-            if (candidate.IndexKey != index)
-            {
-                batch.Add(new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, candidate.IndexKey), ETag.All));
-            }
-            try
-            {
-                await SubmitAsync(batch, ct);
-            }
-            catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex == 0)
-            {
-                // An overlapping sweep removed it first: not counted twice.
-                return new StaleOutcome(StaleDisposition.RemovedElsewhere, null);
-            }
-
-            _indexedAt.TryRemove(candidate.ConnectionId, out _);
-            return new StaleOutcome(wasLive ? StaleDisposition.RemovedStale : StaleDisposition.RemovedTombstone, record);
-        }, cancellationToken);
-
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken) =>
         await _pipeline.ExecuteAsync(async ct => await action(ct), cancellationToken);
 
@@ -297,7 +206,7 @@ public sealed partial class ConnectionRegistry
 
     private async Task<List<(string? User, string Hub)>> CountShardAsync(int shard, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionName(shard)} and RowKey ge {ConnectionPrefix} and RowKey lt {ConnectionPrefixEnd} and State eq {Live}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionName(shard)} and RowKey ge {KeyPrefix} and RowKey lt {KeyPrefixEnd} and State eq {Live}");
         var result = new List<(string?, string)>();
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["UserId", "Hub"], cancellationToken: cancellationToken))
         {
@@ -307,165 +216,236 @@ public sealed partial class ConnectionRegistry
         return result;
     }
 
-    private async Task<TableEntity?> ReadAsync(string connectionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds a connection's row wherever it is: where this instance last saw it, then the current and the previous
+    /// epoch (where every connection that heartbeats is), then the older rows of its partition (a connection silent for a
+    /// while: few rows, the same range the sweep reads).
+    /// </summary>
+    private async Task<TableEntity?> LocateAsync(string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(connectionId), ConnectionKey(connectionId), cancellationToken: cancellationToken);
+        if (_known.TryGetValue(connectionId, out var known) && await ReadAsync(Partition(connectionId), RowKey(known.EpochStart, connectionId), cancellationToken) is { } row)
+        {
+            return row;
+        }
+
+        return await ProbeAsync(connectionId, now, cancellationToken) ?? await SearchOlderAsync(connectionId, now, cancellationToken);
+    }
+
+    /// <summary>Point reads of the current and the previous epoch's key, at once.</summary>
+    private async Task<TableEntity?> ProbeAsync(string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var partition = Partition(connectionId);
+        var current = EpochStart(now);
+        var rows = await Task.WhenAll(
+            ReadAsync(partition, RowKey(current, connectionId), cancellationToken),
+            ReadAsync(partition, RowKey(current - _epochTicks, connectionId), cancellationToken));
+        return rows switch
+        {
+            [{ } newer, { } older] => await ResolveDuplicateAsync(newer, older, cancellationToken),
+            [var newer, var older] => newer ?? older,
+            _ => null,
+        };
+    }
+
+    /// <summary>The partition's rows of epochs before the previous one, filtered on the connection id.</summary>
+    private async Task<TableEntity?> SearchOlderAsync(string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var partition = Partition(connectionId);
+        var upper = KeyPrefix + (EpochStart(now) - _epochTicks).ToString("D19", CultureInfo.InvariantCulture);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {KeyPrefix} and RowKey lt {upper} and ConnectionId eq {connectionId}");
+        TableEntity? found = null;
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            found = found is null ? row : await ResolveDuplicateAsync(row, found, cancellationToken);
+        }
+
+        return found;
+    }
+
+    private async Task<TableEntity?> ReadAsync(string partition, string rowKey, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
+    /// <summary>
+    /// Adds a connection's row under the epoch of <paramref name="now"/>. Insert only: a row already there (a racing
+    /// registration) fails with 409, which the pipeline retries at once, finding the row. Close to the epoch's edge, the
+    /// neighbouring epoch is read for a row a racing insert on another instance put there (see
+    /// <see cref="ResolveDuplicateAsync"/>).
+    /// </summary>
     private async Task InsertAsync(string hub, string connectionId, string? userId, DateTimeOffset now, string state, CancellationToken cancellationToken)
     {
         var partition = Partition(connectionId);
-        await SubmitAsync(
-            [
-                new(TableTransactionActionType.Add, ConnectionRow(partition, hub, connectionId, userId, now, state)),
-                new(TableTransactionActionType.UpsertReplace, IndexRow(partition, connectionId, hub, now.UtcTicks)),
-            ],
-            cancellationToken);
+        var epoch = EpochStart(now);
+        var row = NewRow(partition, epoch, connectionId, hub, userId, now, now, state);
+        await _table.AddEntityAsync(row, cancellationToken);
         if (state == Live)
         {
-            Remember(connectionId, now.UtcTicks);
+            Remember(connectionId, new KnownConnection(epoch, hub, userId, now));
+        }
+
+        var intoEpoch = now.UtcTicks - epoch;
+        long? neighbour = intoEpoch < _boundaryGuardTicks ? epoch - _epochTicks
+            : _epochTicks - intoEpoch <= _boundaryGuardTicks ? epoch + _epochTicks
+            : null;
+        if (neighbour is { } other && await ReadAsync(partition, RowKey(other, connectionId), cancellationToken) is { } racing)
+        {
+            row.ETag = ETag.All;
+            await ResolveDuplicateAsync(row, racing, cancellationToken);
         }
     }
 
     /// <summary>
-    /// A heartbeat of a connection this instance registered or touched, in one request and without reading the row:
-    /// a merge of last-seen, or, when the index is due to move, one atomic batch that merges last-seen and index time
-    /// into the row, deletes the index row this instance wrote and adds the new one. Unconditional (the merge only
-    /// moves time forward), but a 404 when the row is gone fails the whole batch. If another instance moved the index
-    /// meanwhile, the old index row is missing: the batch goes again without that delete, and the other instance's
-    /// index row stays behind as a duplicate, which the sweep deletes when it reaches it.
+    /// Two rows of one connection (inserts that raced across an epoch edge, on instances a little apart in time): the
+    /// row under the later epoch stays, gone if either was gone; the other is deleted. Both racers decide alike.
     /// </summary>
-    private async Task TouchKnownAsync(string hub, string connectionId, long indexedTicks, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<TableEntity> ResolveDuplicateAsync(TableEntity a, TableEntity b, CancellationToken cancellationToken)
+    {
+        var (newer, older) = string.CompareOrdinal(a.RowKey, b.RowKey) > 0 ? (a, b) : (b, a);
+        var connectionId = newer.GetString("ConnectionId") ?? "";
+        Log.DuplicateResolved(_logger, connectionId);
+        if (older.GetString("State") == Gone && newer.GetString("State") == Live)
+        {
+            newer["State"] = Gone;
+            Forget(connectionId);
+            await _table.UpdateEntityAsync(new TableEntity(newer.PartitionKey, newer.RowKey) { ["State"] = Gone }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+
+        else if (newer.GetString("State") == Live)
+        {
+            Remember(connectionId, Known(newer, EpochOf(newer.RowKey)));
+        }
+
+        await DeleteIgnoringMissingAsync(older.PartitionKey, older.RowKey, cancellationToken);
+        return newer;
+    }
+
+    /// <summary>
+    /// A heartbeat of a connection this instance registered or touched, in one request and without reading the row: a
+    /// merge of last-seen while its epoch lasts, else one atomic batch that deletes the row where this instance left it
+    /// and adds it under the new epoch. False when the row is not where this instance left it (swept, removed, or moved
+    /// by another instance): the caller then finds it.
+    /// </summary>
+    private async Task<bool> TryTouchKnownAsync(string connectionId, KnownConnection known, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var partition = Partition(connectionId);
-        var key = ConnectionKey(connectionId);
-        if (now - new DateTimeOffset(indexedTicks, TimeSpan.Zero) < _moveIndexAfter || now.UtcTicks == indexedTicks)
+        var epoch = EpochStart(now);
+        var key = RowKey(known.EpochStart, connectionId);
+        try
         {
-            await _table.UpdateEntityAsync(new TableEntity(partition, key) { ["LastSeen"] = now }, ETag.All, TableUpdateMode.Merge, cancellationToken);
-            return;
-        }
+            if (epoch <= known.EpochStart)
+            {
+                await _table.UpdateEntityAsync(new TableEntity(partition, key) { ["LastSeen"] = now }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+                return true;
+            }
 
-        await SubmitAsync(
-            [
-                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, key) { ["LastSeen"] = now, ["IndexedAt"] = now.UtcTicks }, ETag.All),
-                new(TableTransactionActionType.Delete, new TableEntity(partition, IndexKey(indexedTicks, key)), ETag.All),
-                new(TableTransactionActionType.UpsertReplace, IndexRow(partition, connectionId, hub, now.UtcTicks)),
-            ],
-            cancellationToken);
-        Remember(connectionId, now.UtcTicks);
+            await _table.SubmitTransactionAsync(
+                [
+                    new(TableTransactionActionType.Delete, new TableEntity(partition, key), ETag.All),
+                    new(TableTransactionActionType.Add, NewRow(partition, epoch, connectionId, known.Hub, known.UserId, known.ConnectedAt, now, Live)),
+                ],
+                cancellationToken);
+            Remember(connectionId, known with { EpochStart = epoch });
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 409)
+        {
+            return false;
+        }
     }
 
-    /// <summary>Updates last-seen; moves the index forward when it is due (one request either way).</summary>
+    /// <summary>Updates last-seen of a row just read (conditional on its ETag), moving it to the current epoch when due.</summary>
     private async Task TouchAsync(TableEntity row, string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var indexed = new DateTimeOffset(row.GetInt64("IndexedAt") ?? 0, TimeSpan.Zero);
-        if (now - indexed < _moveIndexAfter)
+        var rowEpoch = EpochOf(row.RowKey);
+        if (EpochStart(now) > rowEpoch)
         {
-            var patch = new TableEntity(row.PartitionKey, row.RowKey) { ["LastSeen"] = now };
-            await _table.UpdateEntityAsync(patch, row.ETag, TableUpdateMode.Merge, cancellationToken);
-            Remember(connectionId, indexed.UtcTicks);
+            await MoveAsync(row, connectionId, now, cancellationToken);
             return;
         }
 
-        await MoveAsync(row, connectionId, now, cancellationToken);
+        var seen = row.GetDateTimeOffset("LastSeen") is { } s && s > now ? s : now;
+        await _table.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["LastSeen"] = seen }, row.ETag, TableUpdateMode.Merge, cancellationToken);
+        Remember(connectionId, Known(row, rowEpoch));
     }
 
-    /// <summary>One atomic batch: the row (last-seen, state, index time) and its index row moved to <paramref name="at"/>.</summary>
-    private async Task MoveAsync(TableEntity row, string connectionId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// The row (with its state as the caller set it) last seen at <paramref name="now"/>, under the current epoch: one
+    /// atomic batch deleting it where it was (conditional on the ETag read) and adding it there, or a replace in place
+    /// when it is already there.
+    /// </summary>
+    private async Task MoveAsync(TableEntity row, string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var oldIndex = IndexKey(row);
-        var newTicks = at.UtcTicks;
-        row["LastSeen"] = row.GetDateTimeOffset("LastSeen") is { } seen && seen > at ? seen : at;
-        row["IndexedAt"] = newTicks;
-        var batch = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, row.ETag) };
-        var newIndex = IndexRow(row.PartitionKey, connectionId, row.GetString("Hub") ?? "", newTicks);
-        if (newIndex.RowKey != oldIndex)
+        var epoch = Math.Max(EpochStart(now), EpochOf(row.RowKey));
+        var seen = row.GetDateTimeOffset("LastSeen") is { } s && s > now ? s : now;
+        var moved = NewRow(row.PartitionKey, epoch, connectionId, row.GetString("Hub") ?? "", row.GetString("UserId"), row.GetDateTimeOffset("ConnectedAt") ?? seen, seen, row.GetString("State") ?? Live);
+        if (moved.RowKey == row.RowKey)
         {
-            batch.Add(new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, oldIndex), ETag.All));
+            await _table.UpdateEntityAsync(moved, row.ETag, TableUpdateMode.Replace, cancellationToken);
+        }
+        else
+        {
+            await _table.SubmitTransactionAsync(
+                [
+                    new(TableTransactionActionType.Delete, row, row.ETag),
+                    new(TableTransactionActionType.Add, moved),
+                ],
+                cancellationToken);
         }
 
-        batch.Add(new(TableTransactionActionType.UpsertReplace, newIndex));
-        await SubmitAsync(batch, cancellationToken);
-        if (row.GetString("State") == Live)
+        if (moved.GetString("State") == Live)
         {
-            Remember(connectionId, newTicks);
+            Remember(connectionId, Known(moved, epoch));
         }
     }
 
-    private async Task SubmitAsync(List<TableTransactionAction> batch, CancellationToken cancellationToken)
+    /// <summary>Deletes a row; one already gone is fine (the SDK answers 404 without throwing).</summary>
+    private async Task DeleteIgnoringMissingAsync(string partition, string rowKey, CancellationToken cancellationToken) =>
+        await _table.DeleteEntityAsync(partition, rowKey, ETag.All, cancellationToken);
+
+    private void Remember(string connectionId, KnownConnection known)
     {
-        try
+        if (_known.Count >= MaxCachedConnections)
         {
-            await _table.SubmitTransactionAsync(batch, cancellationToken);
+            _known.Clear();
         }
-        catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex is { } i && batch[i].ActionType == TableTransactionActionType.Delete && batch[i].Entity.RowKey.StartsWith(IndexPrefix, StringComparison.Ordinal))
-        {
-            // The old index row is already gone (a racing move): the rest of the batch still applies.
-            batch.RemoveAt(i);
-            await _table.SubmitTransactionAsync(batch, cancellationToken);
-        }
+
+        _known[connectionId] = known;
     }
 
-    private async Task DeleteIgnoringMissingAsync(string partition, string rowKey, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _table.DeleteEntityAsync(partition, rowKey, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Already gone.
-        }
-    }
+    private void Forget(string connectionId) => _known.TryRemove(connectionId, out _);
 
-    private void Remember(string connectionId, long indexedTicks)
-    {
-        if (_indexedAt.Count >= MaxCachedConnections)
-        {
-            _indexedAt.Clear();
-        }
+    private long EpochStart(DateTimeOffset time) => time.UtcTicks - (time.UtcTicks % _epochTicks);
 
-        _indexedAt[connectionId] = indexedTicks;
-    }
-
-    /// <summary>The connection row as a registration at <paramref name="now"/> writes it.</summary>
-    private static TableEntity ConnectionRow(string partition, string hub, string connectionId, string? userId, DateTimeOffset now, string state) =>
-        new(partition, ConnectionKey(connectionId))
-        {
-            ["Hub"] = hub,
-            ["UserId"] = userId,
-            ["ConnectedAt"] = now,
-            ["LastSeen"] = now,
-            ["IndexedAt"] = now.UtcTicks,
-            ["State"] = state,
-        };
-
-    private static ConnectionRecord ToRecord(TableEntity row, string connectionId) =>
-        new(connectionId, row.GetString("Hub") ?? "", row.GetString("UserId"),
-            row.GetDateTimeOffset("ConnectedAt") ?? default, row.GetDateTimeOffset("LastSeen") ?? default);
-
-    private static TableEntity IndexRow(string partition, string connectionId, string hub, long ticks) =>
-        new(partition, IndexPrefix + ticks.ToString("D19", CultureInfo.InvariantCulture) + "|" + EncodeKey(connectionId))
+    /// <summary>A connection's row as a registration at <paramref name="lastSeen"/> (or a move) writes it.</summary>
+    private static TableEntity NewRow(string partition, long epochStart, string connectionId, string hub, string? userId, DateTimeOffset connectedAt, DateTimeOffset lastSeen, string state) =>
+        new(partition, RowKey(epochStart, connectionId))
         {
             ["ConnectionId"] = connectionId,
             ["Hub"] = hub,
+            ["UserId"] = userId,
+            ["ConnectedAt"] = connectedAt,
+            ["LastSeen"] = lastSeen,
+            ["State"] = state,
         };
 
-    private static string IndexKey(TableEntity row) => IndexKey(row.GetInt64("IndexedAt") ?? 0, row.RowKey);
+    private static KnownConnection Known(TableEntity row, long epochStart) =>
+        new(epochStart, row.GetString("Hub") ?? "", row.GetString("UserId"), row.GetDateTimeOffset("ConnectedAt") ?? default);
 
-    private static string IndexKey(long indexedTicks, string connectionKey) =>
-        IndexPrefix + indexedTicks.ToString("D19", CultureInfo.InvariantCulture) + "|" + connectionKey[ConnectionPrefix.Length..];
+    private static ConnectionRecord ToRecord(TableEntity row) =>
+        new(row.GetString("ConnectionId") ?? "", row.GetString("Hub") ?? "", row.GetString("UserId"),
+            row.GetDateTimeOffset("ConnectedAt") ?? default, row.GetDateTimeOffset("LastSeen") ?? default);
 
-    private const string ConnectionPrefix = "c|";
-    private const string ConnectionPrefixEnd = "c}";
-    private const string IndexPrefix = "x|";
+    private static string RowKey(long epochStart, string connectionId) =>
+        KeyPrefix + epochStart.ToString("D19", CultureInfo.InvariantCulture) + "|" + EncodeKey(connectionId);
+
+    /// <summary>The epoch start of a row key <c>e|{ticks:D19}|{id}</c>.</summary>
+    private static long EpochOf(string rowKey) => long.Parse(rowKey.AsSpan(KeyPrefix.Length, 19), CultureInfo.InvariantCulture);
 
     private string Partition(string connectionId) => PartitionName((int)(Fnv1a(connectionId) % (uint)_shards));
 
     private static string PartitionName(int shard) => "s" + shard.ToString("D3", CultureInfo.InvariantCulture);
-
-    private static string ConnectionKey(string connectionId) => ConnectionPrefix + EncodeKey(connectionId);
 
     /// <summary>Stable across processes (string.GetHashCode is not).</summary>
     internal static uint Fnv1a(string value)
@@ -498,6 +478,9 @@ public sealed partial class ConnectionRegistry
         return sb.ToString();
     }
 
+    /// <summary>Where this instance last left a connection's row, and what it needs to move it without reading it.</summary>
+    private readonly record struct KnownConnection(long EpochStart, string Hub, string? UserId, DateTimeOffset ConnectedAt);
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 4001, EventName = "ConnectionRegistered", Level = LogLevel.Debug, Message = "Connection {ConnectionId} registered on hub {Hub}")]
@@ -511,35 +494,8 @@ public sealed partial class ConnectionRegistry
 
         [LoggerMessage(EventId = 4004, EventName = "StaleBatchFailed", Level = LogLevel.Warning, Message = "Removing {Count} stale connections in partition {Partition} failed or its answer was lost; they are settled by reading or checked one by one")]
         public static partial void StaleBatchFailed(ILogger logger, string partition, int count, Exception exception);
+
+        [LoggerMessage(EventId = 4005, EventName = "DuplicateResolved", Level = LogLevel.Information, Message = "Connection {ConnectionId} had two rows (registrations that raced across an epoch edge); the older one is deleted")]
+        public static partial void DuplicateResolved(ILogger logger, string connectionId);
     }
-}
-
-/// <summary>An index entry old enough that its connection may be stale.</summary>
-/// <param name="Partition">The shard partition.</param>
-/// <param name="IndexKey">The index row key.</param>
-/// <param name="ConnectionId">The connection.</param>
-public sealed record StaleCandidate(string Partition, string IndexKey, string ConnectionId);
-
-/// <summary>What <see cref="ConnectionRegistry.TryRemoveStaleAsync"/> did.</summary>
-/// <param name="Disposition">The outcome.</param>
-/// <param name="Removed">The removed connection, when one was removed.</param>
-public sealed record StaleOutcome(StaleDisposition Disposition, ConnectionRecord? Removed);
-
-/// <summary>Outcomes of a stale check.</summary>
-public enum StaleDisposition
-{
-    /// <summary>A live connection was stale and is removed.</summary>
-    RemovedStale,
-
-    /// <summary>A tombstone (already disconnected) aged out and is removed.</summary>
-    RemovedTombstone,
-
-    /// <summary>The connection was seen after the cutoff: kept (and re-indexed).</summary>
-    StillLive,
-
-    /// <summary>An index row without its connection row: removed.</summary>
-    Orphan,
-
-    /// <summary>Another sweep removed it at the same time.</summary>
-    RemovedElsewhere,
 }

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Channels;
 using Azure.Data.Tables;
 using FunctionsDashboard.Options;
 using FunctionsDashboard.SignalR;
@@ -12,8 +12,9 @@ namespace FunctionsDashboard.Connections;
 /// <summary>
 /// The safety net for lost <c>disconnected</c> calls (the Service never retries upstream): removes connections not seen
 /// for <see cref="DashboardOptions.StaleTimeout"/>, closes them through the REST API (reason "stale") and pushes
-/// <c>presence</c>. Reads only index entries that can be stale; a partition with many of them is removed in batches
-/// (one query of its stale rows, ETag-conditional entity-group transactions), the rest one by one. Safe when sweeps
+/// <c>presence</c>. Reads only rows that can be stale (per partition one query of the key range of old epochs) and
+/// removes them in ETag-conditional entity-group transactions, checking one by one only those that changed meanwhile.
+/// Closes go out as removals come in, so the REST calls overlap the deletes. Safe when sweeps
 /// overlap, within an instance (one at a time; a second trigger is skipped) or across instances (ETag-conditional
 /// removal, nothing counted twice); a heartbeat that lands during the sweep keeps its connection. Each run is logged
 /// and recorded for <c>GET /api/connections</c>.
@@ -30,7 +31,7 @@ public sealed partial class ConnectionSweeper(
     /// <summary>Reason given to the Service when closing a stale connection.</summary>
     public const string CloseReason = "stale";
 
-    private const int Parallelism = 16;
+    private const int CloseParallelism = 16;
     private const string MetaPartition = "meta";
     private const string LastSweepRow = "last-sweep";
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -66,50 +67,43 @@ public sealed partial class ConnectionSweeper(
         var started = timeProvider.GetTimestamp();
         var startedAt = timeProvider.GetUtcNow();
         var cutoff = startedAt - options.Value.StaleTimeout;
-        int scanned = 0, removed = 0, closed = 0, failed = 0, tombstones = 0;
-
-        await Parallel.ForEachAsync(
-            WorkAsync(cutoff, cancellationToken),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (item, ct) =>
+        int scanned = 0, removed = 0, failed = 0, tombstones = 0;
+        var closes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = true });
+        var closing = CloseAllAsync(closes.Reader, cancellationToken);
+        try
+        {
+            await foreach (var partition in registry.FindStaleAsync(cutoff, cancellationToken))
             {
-                var (candidate, batched) = item;
-                Interlocked.Increment(ref scanned);
-                try
+                scanned += partition.Count;
+                foreach (var outcome in await registry.RemoveStaleAsync(partition, cutoff, cancellationToken))
                 {
-                    var outcome = batched ?? await registry.TryRemoveStaleAsync(candidate, cutoff, ct);
                     switch (outcome.Disposition)
                     {
                         case StaleDisposition.RemovedStale:
-                            Interlocked.Increment(ref removed);
-                            if (await closer.CloseConnectionAsync(candidate.ConnectionId, CloseReason, ct))
-                            {
-                                Interlocked.Increment(ref closed);
-                            }
-
+                            removed++;
+                            closes.Writer.TryWrite(outcome.Candidate.ConnectionId);
                             break;
                         case StaleDisposition.RemovedTombstone:
-                            Interlocked.Increment(ref tombstones);
+                            tombstones++;
+                            break;
+                        case StaleDisposition.Failed:
+                            failed++;
                             break;
                     }
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    Interlocked.Increment(ref failed);
-                    Log.CandidateFailed(logger, candidate.ConnectionId, e);
-                }
-            });
+            }
+        }
+        finally
+        {
+            closes.Writer.TryComplete();
+        }
 
+        var (closed, closeFailures) = await closing;
+        failed += closeFailures;
         if (removed > 0)
         {
-            try
-            {
-                await presence.PushAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.PresenceFailed(logger, e);
-            }
+            // Counted and pushed by the notifier within its period, coalesced with connects and disconnects.
+            presence.Notify();
         }
 
         var result = new SweepResult(startedAt, cutoff, scanned, removed, closed, failed, tombstones, timeProvider.GetElapsedTime(started).TotalMilliseconds);
@@ -118,52 +112,30 @@ public sealed partial class ConnectionSweeper(
         return result;
     }
 
-    /// <summary>
-    /// The candidates in shard order, each with its outcome when its partition's batch already removed it, or none
-    /// when it is still to be checked on its own. A partition's candidates go to the registry's batch path together.
-    /// </summary>
-    private async IAsyncEnumerable<(StaleCandidate Candidate, StaleOutcome? Outcome)> WorkAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Closes the removed connections through the REST API as they come, <see cref="CloseParallelism"/> at a time.</summary>
+    private async Task<(int Closed, int Failed)> CloseAllAsync(ChannelReader<string> removed, CancellationToken cancellationToken)
     {
-        var partition = new List<StaleCandidate>();
-        await foreach (var candidate in registry.FindStaleCandidatesAsync(cutoff, cancellationToken))
-        {
-            if (partition.Count > 0 && partition[0].Partition != candidate.Partition)
+        int closed = 0, failed = 0;
+        await Parallel.ForEachAsync(
+            removed.ReadAllAsync(cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = CloseParallelism, CancellationToken = cancellationToken },
+            async (connectionId, ct) =>
             {
-                foreach (var item in await RemoveTogetherAsync(partition, cutoff, cancellationToken))
+                try
                 {
-                    yield return item;
+                    if (await closer.CloseConnectionAsync(connectionId, CloseReason, ct))
+                    {
+                        Interlocked.Increment(ref closed);
+                    }
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Interlocked.Increment(ref failed);
+                    Log.CloseFailed(logger, connectionId, e);
+                }
+            });
 
-                partition = [];
-            }
-
-            partition.Add(candidate);
-        }
-
-        foreach (var item in await RemoveTogetherAsync(partition, cutoff, cancellationToken))
-        {
-            yield return item;
-        }
-    }
-
-    private async Task<IEnumerable<(StaleCandidate Candidate, StaleOutcome? Outcome)>> RemoveTogetherAsync(List<StaleCandidate> partition, DateTimeOffset cutoff, CancellationToken cancellationToken)
-    {
-        if (partition.Count == 0)
-        {
-            return [];
-        }
-
-        try
-        {
-            var batch = await registry.TryRemoveStaleBatchAsync(partition, cutoff, cancellationToken);
-            return batch.Removed.Select(r => (r.Candidate, (StaleOutcome?)r.Outcome)).Concat(batch.Remaining.Select(c => (c, (StaleOutcome?)null)));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Nothing was removed (the partition's query failed): every candidate is checked on its own.
-            Log.BatchFailed(logger, partition[0].Partition, partition.Count, e);
-            return partition.Select(c => (c, (StaleOutcome?)null));
-        }
+        return (closed, failed);
     }
 
     private async Task RecordAsync(SweepResult result, CancellationToken cancellationToken)
@@ -188,16 +160,10 @@ public sealed partial class ConnectionSweeper(
         [LoggerMessage(EventId = 4202, EventName = "SweepSkipped", Level = LogLevel.Information, Message = "Sweep skipped: the previous sweep of this instance is still running")]
         public static partial void Skipped(ILogger logger);
 
-        [LoggerMessage(EventId = 4203, EventName = "SweepCandidateFailed", Level = LogLevel.Warning, Message = "Sweep could not handle connection {ConnectionId}")]
-        public static partial void CandidateFailed(ILogger logger, string connectionId, Exception exception);
-
-        [LoggerMessage(EventId = 4204, EventName = "SweepPresenceFailed", Level = LogLevel.Warning, Message = "Sweep could not push presence")]
-        public static partial void PresenceFailed(ILogger logger, Exception exception);
+        [LoggerMessage(EventId = 4203, EventName = "SweepCloseFailed", Level = LogLevel.Warning, Message = "Sweep removed connection {ConnectionId} but could not close it")]
+        public static partial void CloseFailed(ILogger logger, string connectionId, Exception exception);
 
         [LoggerMessage(EventId = 4205, EventName = "SweepRecordFailed", Level = LogLevel.Warning, Message = "Sweep could not record its result")]
         public static partial void RecordFailed(ILogger logger, Exception exception);
-
-        [LoggerMessage(EventId = 4206, EventName = "SweepBatchFailed", Level = LogLevel.Warning, Message = "Sweep could not read the stale rows of partition {Partition}; its {Count} candidates are checked one by one")]
-        public static partial void BatchFailed(ILogger logger, string partition, int count, Exception exception);
     }
 }

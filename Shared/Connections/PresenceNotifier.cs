@@ -26,6 +26,9 @@ public sealed partial class PresenceNotifier(
     /// <summary>Asks for a push soon (cheap; call it on every change).</summary>
     public void Notify() => Interlocked.Exchange(ref _pending, 1);
 
+    /// <summary>A push was asked for and has not gone out yet.</summary>
+    public bool IsPending => Volatile.Read(ref _pending) == 1;
+
     /// <summary>Counts and pushes now.</summary>
     public async Task PushAsync(CancellationToken cancellationToken)
     {

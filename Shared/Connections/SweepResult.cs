@@ -3,7 +3,7 @@ namespace FunctionsDashboard.Connections;
 /// <summary>What one sweep did.</summary>
 /// <param name="StartedAt">Server time the sweep started.</param>
 /// <param name="Cutoff">Connections last seen at or before this were stale.</param>
-/// <param name="Scanned">Index entries read (only those that could be stale).</param>
+/// <param name="Scanned">Rows read: only those last seen at or before the cutoff.</param>
 /// <param name="Removed">Stale connections removed from the registry.</param>
 /// <param name="Closed">Removed connections the Service closed (it still had them).</param>
 /// <param name="Failed">Candidates whose removal or close failed (retried by the next sweep where it matters).</param>

@@ -159,7 +159,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         var candidates = await Candidates(cutoff);
 
         Assert.Equal(["old"], candidates.Select(c => c.ConnectionId));
-        Assert.Equal(StaleDisposition.RemovedStale, (await _sut.TryRemoveStaleAsync(candidates[0], cutoff, default)).Disposition);
+        Assert.Equal(StaleDisposition.RemovedStale, await _sut.TryRemoveStaleAsync(candidates[0], cutoff, default));
         Assert.Null(await _sut.GetAsync("old", default));
         Assert.NotNull(await _sut.GetAsync("younger", default));
     }
@@ -181,6 +181,27 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task FindStale_ReadsOnlyTheKeyRangeOfOldEpochs()
+    {
+        var (registry, table) = await CreateSingleShardAsync();
+        await registry.RegisterAsync("dashboard", "dead", null, default);
+        _time.Advance(Stale);
+        await registry.RegisterAsync("dashboard", "live", null, default);
+        var cutoff = _time.GetUtcNow() - Stale;
+
+        var keys = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(select: ["RowKey"]))
+        {
+            keys.Add(row.RowKey);
+        }
+
+        // The live connection's key sorts after every key of an epoch that began by the cutoff: outside the range read.
+        var upper = "e|" + (cutoff.UtcTicks + 1).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(["dead"], keys.Where(k => string.CompareOrdinal(k, upper) < 0).Select(k => k.Split('|')[2]));
+        Assert.Equal(["dead"], (await Candidates(registry, cutoff)).Select(c => c.ConnectionId));
+    }
+
+    [Fact]
     public async Task TryRemoveStale_HeartbeatLandsDuringTheSweep_ConnectionStays()
     {
         await _sut.RegisterAsync("dashboard", "conn-1", null, default);
@@ -191,9 +212,23 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         await _sut.HeartbeatAsync("dashboard", "conn-1", null, default); // lands after the sweep read its candidates
         var outcome = await _sut.TryRemoveStaleAsync(candidate, cutoff, default);
 
-        Assert.Equal(StaleDisposition.StillLive, outcome.Disposition);
+        Assert.Equal(StaleDisposition.StillLive, outcome);
         Assert.NotNull(await _sut.GetAsync("conn-1", default));
         Assert.Empty(await Candidates(cutoff));
+    }
+
+    [Fact]
+    public async Task TryRemoveStale_DisconnectedDuringTheSweep_NotCountedAsStale()
+    {
+        await _sut.RegisterAsync("dashboard", "conn-1", null, default);
+        _time.Advance(Stale + TimeSpan.FromSeconds(1));
+        var cutoff = _time.GetUtcNow() - Stale;
+        var candidate = Assert.Single(await Candidates(cutoff));
+
+        Assert.True(await _sut.RemoveAsync("dashboard", "conn-1", default));
+
+        Assert.Equal(StaleDisposition.RemovedElsewhere, await _sut.TryRemoveStaleAsync(candidate, cutoff, default));
+        Assert.Null(await _sut.GetAsync("conn-1", default));
     }
 
     [Fact]
@@ -212,7 +247,8 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         var second = candidates.Select(c => _sut.TryRemoveStaleAsync(c, cutoff, default));
         var outcomes = await Task.WhenAll(first.Concat(second));
 
-        Assert.Equal(10, outcomes.Count(o => o.Disposition == StaleDisposition.RemovedStale));
+        Assert.Equal(10, outcomes.Count(o => o == StaleDisposition.RemovedStale));
+        Assert.Equal(10, outcomes.Count(o => o == StaleDisposition.RemovedElsewhere));
         Assert.Equal(0, (await Count()).Count);
     }
 
@@ -226,7 +262,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 
         var candidate = Assert.Single(await Candidates(cutoff));
 
-        Assert.Equal(StaleDisposition.RemovedTombstone, (await _sut.TryRemoveStaleAsync(candidate, cutoff, default)).Disposition);
+        Assert.Equal(StaleDisposition.RemovedTombstone, await _sut.TryRemoveStaleAsync(candidate, cutoff, default));
     }
 
     [Fact]
@@ -243,174 +279,175 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
             rows.Add(row);
         }
 
-        Assert.Equal(4, rows.Count);
+        Assert.Equal(2, rows.Count);
         static Dictionary<string, object> Shape(TableEntity row) =>
             row.Where(p => p.Key is not ("odata.etag" or "Timestamp" or "RowKey" or "ConnectionId")).ToDictionary(p => p.Key, p => p.Value);
-        Assert.Equal(Shape(rows.Single(r => r.RowKey == "c|registered")), Shape(rows.Single(r => r.RowKey == "c|seeded")));
-        var ticks = _time.GetUtcNow().UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
-        var index = rows.Single(r => r.RowKey == $"x|{ticks}|seeded");
-        Assert.Equal(Shape(rows.Single(r => r.RowKey == $"x|{ticks}|registered")), Shape(index));
-        Assert.Equal("seeded", index.GetString("ConnectionId"));
+        var now = _time.GetUtcNow().UtcTicks;
+        var epoch = (now - (now % registry.Epoch.Ticks)).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+        var seeded = rows.Single(r => r.RowKey == $"e|{epoch}|seeded");
+        Assert.Equal(Shape(rows.Single(r => r.RowKey == $"e|{epoch}|registered")), Shape(seeded));
+        Assert.Equal("seeded", seeded.GetString("ConnectionId"));
     }
 
     [Fact]
-    public async Task TryRemoveStaleBatch_RemovesStaleTogether_HandsBackTheOneSeenMeanwhile()
+    public async Task RemoveStale_RemovesStaleTogether_KeepsTheOneSeenMeanwhile()
     {
-        var (registry, _) = await CreateSingleShardAsync();
+        var (registry, table) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "conn-", 10);
         await registry.RemoveAsync("dashboard", "conn-9", default); // a tombstone ages out with them
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(registry, cutoff);
+        Assert.Equal(10, candidates.Count);
         await registry.HeartbeatAsync("dashboard", "conn-3", null, default); // after the sweep read its candidates
 
-        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+        var outcome = await registry.RemoveStaleAsync(candidates, cutoff, default);
 
-        Assert.Equal(["conn-3"], outcome.Remaining.Select(c => c.ConnectionId));
-        Assert.Equal(8, outcome.Removed.Count(r => r.Outcome.Disposition == StaleDisposition.RemovedStale));
-        Assert.Equal("conn-9", Assert.Single(outcome.Removed, r => r.Outcome.Disposition == StaleDisposition.RemovedTombstone).Candidate.ConnectionId);
-        Assert.All(outcome.Removed.Where(r => r.Outcome.Disposition == StaleDisposition.RemovedStale), r => Assert.Equal(r.Candidate.ConnectionId, r.Outcome.Removed!.ConnectionId));
-        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(outcome.Remaining[0], cutoff, default)).Disposition);
+        Assert.Equal("conn-3", Assert.Single(outcome, r => r.Disposition == StaleDisposition.StillLive).Candidate.ConnectionId);
+        Assert.Equal(8, outcome.Count(r => r.Disposition == StaleDisposition.RemovedStale));
+        Assert.Equal("conn-9", Assert.Single(outcome, r => r.Disposition == StaleDisposition.RemovedTombstone).Candidate.ConnectionId);
         Assert.NotNull(await registry.GetAsync("conn-3", default));
         Assert.Null(await registry.GetAsync("conn-0", default));
-        Assert.Empty(await Candidates(registry, cutoff));
-        Assert.Equal(["conn-3"], (await Candidates(registry, _time.GetUtcNow())).Select(c => c.ConnectionId)); // one index row left, its own
+        Assert.Equal(["conn-3"], await ConnectionIdsIn(table)); // one row left, its own
     }
 
     [Fact]
-    public async Task TryRemoveStaleBatch_HeartbeatBetweenReadAndDelete_BatchFails_ConnectionStays()
+    public async Task RemoveStale_HeartbeatFromAnotherInstance_ConnectionStays()
     {
-        var (registry, _) = await CreateSingleShardAsync();
-        await RegisterAsync(registry, "conn-", 10);
-        _time.Advance(Stale);
-        var cutoff = _time.GetUtcNow() - Stale;
-        var candidates = await Candidates(registry, cutoff);
-        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
-        Assert.Equal(10, stale.Count);
-
-        await registry.HeartbeatAsync("dashboard", "conn-3", null, default); // lands between the read and the delete
-        var outcome = await registry.RemoveStaleRowsAsync(candidates, stale, default);
-
-        Assert.Empty(outcome.Removed); // one transaction: all or nothing
-        Assert.Equal(10, outcome.Remaining.Count);
-        var checkedOneByOne = await Task.WhenAll(outcome.Remaining.Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
-        Assert.Equal(9, checkedOneByOne.Count(o => o.Disposition == StaleDisposition.RemovedStale));
-        Assert.NotNull(await registry.GetAsync("conn-3", default));
-    }
-
-    [Fact]
-    public async Task TryRemoveStaleBatch_HeartbeatFromAnotherInstance_ConnectionStays()
-    {
-        var (registry, _) = await CreateSingleShardAsync();
+        var (registry, table) = await CreateSingleShardAsync();
         var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
         await RegisterAsync(registry, "conn-", 10);
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(registry, cutoff);
-        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
 
-        await other.HeartbeatAsync("dashboard", "conn-7", null, default);
-        var outcome = await registry.RemoveStaleRowsAsync(candidates, stale, default);
-        await Task.WhenAll(outcome.Remaining.Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+        await other.HeartbeatAsync("dashboard", "conn-7", null, default); // never saw it: finds the old row and moves it
+        var outcome = await registry.RemoveStaleAsync(candidates, cutoff, default);
 
+        Assert.Equal(9, outcome.Count(r => r.Disposition == StaleDisposition.RemovedStale));
+        Assert.Equal("conn-7", Assert.Single(outcome, r => r.Disposition == StaleDisposition.StillLive).Candidate.ConnectionId);
         Assert.NotNull(await registry.GetAsync("conn-7", default));
-        Assert.Equal(["conn-7"], (await Candidates(registry, _time.GetUtcNow())).Select(c => c.ConnectionId));
+        Assert.Equal(["conn-7"], await ConnectionIdsIn(table));
     }
 
     [Fact]
-    public async Task TryRemoveStaleBatch_AnswerLost_RowsGoneCountAsRemoved_RowsLeftAreHandedBack()
+    public async Task RemoveStale_AnswerLost_RowsGoneCountAsRemoved_RowsLeftAreNot()
     {
         var (registry, _) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "conn-", 10);
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(registry, cutoff);
-        var stale = await registry.QueryStaleRowsAsync(candidates[0].Partition, cutoff, default);
         var committed = candidates.Where(c => c.ConnectionId is "conn-1" or "conn-4").ToList();
-        Assert.Empty((await registry.RemoveStaleRowsAsync(committed, stale, default)).Remaining); // the attempt whose answer was lost
+        Assert.True(await registry.SubmitForTestAsync(committed, default)); // the attempt whose answer was lost
 
-        var outcome = await registry.SettleStaleRowsAsync(candidates, stale, default);
+        var settled = await registry.SettleForTestAsync(candidates, default);
 
-        Assert.Equal(["conn-1", "conn-4"], outcome.Removed.Select(r => r.Candidate.ConnectionId).Order());
-        Assert.All(outcome.Removed, r => Assert.Equal(StaleDisposition.RemovedStale, r.Outcome.Disposition));
-        Assert.Equal(8, outcome.Remaining.Count);
+        Assert.Equal(["conn-1", "conn-4"], settled.Select(r => r.Candidate.ConnectionId).Order());
+        Assert.All(settled, r => Assert.Equal(StaleDisposition.RemovedStale, r.Disposition));
         Assert.NotNull(await registry.GetAsync("conn-0", default)); // settling reads, it never deletes
     }
 
     [Fact]
-    public async Task TryRemoveStaleBatch_ExactlyAtThreshold_IsStale_OneTickLater_IsNot()
+    public async Task RemoveStale_ExactlyAtThreshold_IsStale_OneTickLater_IsNot()
     {
-        var (registry, _) = await CreateSingleShardAsync();
+        var (registry, table) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "old-", 8);
         await registry.RegisterAsync("dashboard", "younger", null, default);
         _time.Advance(TimeSpan.FromTicks(1));
-        await registry.HeartbeatAsync("dashboard", "younger", null, default); // seen one tick after the cutoff; index unchanged
+        await registry.HeartbeatAsync("dashboard", "younger", null, default); // seen one tick after the cutoff, same epoch
         _time.Advance(Stale - TimeSpan.FromTicks(1));
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(registry, cutoff);
-        Assert.Equal(9, candidates.Count);
+        Assert.Equal(8, candidates.Count);
 
-        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
+        var outcome = await registry.RemoveStaleAsync(candidates, cutoff, default);
 
-        Assert.Equal(8, outcome.Removed.Count);
-        Assert.Equal(["younger"], outcome.Remaining.Select(c => c.ConnectionId));
-        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(outcome.Remaining[0], cutoff, default)).Disposition);
+        Assert.All(outcome, r => Assert.Equal(StaleDisposition.RemovedStale, r.Disposition));
+        Assert.Equal(["younger"], await ConnectionIdsIn(table));
     }
 
     [Fact]
-    public async Task TryRemoveStaleBatch_FewCandidates_HandsThemAllBack()
+    public async Task RemoveStale_OverlappingSweeps_RemoveEachOnce()
     {
-        var (registry, _) = await CreateSingleShardAsync();
-        await RegisterAsync(registry, "conn-", ConnectionRegistry.MinCandidatesForBatch - 1);
-        _time.Advance(Stale);
-        var cutoff = _time.GetUtcNow() - Stale;
-        var candidates = await Candidates(registry, cutoff);
-
-        var outcome = await registry.TryRemoveStaleBatchAsync(candidates, cutoff, default);
-
-        Assert.Empty(outcome.Removed);
-        Assert.Equal(candidates, outcome.Remaining);
-    }
-
-    [Fact]
-    public async Task TryRemoveStaleBatch_OverlappingBatches_RemoveOnce()
-    {
-        var (registry, _) = await CreateSingleShardAsync();
+        var (registry, table) = await CreateSingleShardAsync();
         var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
         await RegisterAsync(registry, "conn-", 120);
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(registry, cutoff);
 
-        var outcomes = await Task.WhenAll(registry.TryRemoveStaleBatchAsync(candidates, cutoff, default), other.TryRemoveStaleBatchAsync(candidates, cutoff, default));
-        var oneByOne = await Task.WhenAll(outcomes.SelectMany(o => o.Remaining).Select(c => registry.TryRemoveStaleAsync(c, cutoff, default)));
+        var outcomes = await Task.WhenAll(registry.RemoveStaleAsync(candidates, cutoff, default), other.RemoveStaleAsync(candidates, cutoff, default));
 
-        Assert.Equal(120, outcomes.Sum(o => o.Removed.Count) + oneByOne.Count(o => o.Disposition == StaleDisposition.RemovedStale));
-        Assert.Empty(await Candidates(registry, _time.GetUtcNow()));
+        Assert.Equal(120, outcomes.Sum(o => o.Count(r => r.Disposition == StaleDisposition.RemovedStale)));
+        Assert.Equal(120, outcomes.Sum(o => o.Count(r => r.Disposition == StaleDisposition.RemovedElsewhere)));
+        Assert.Empty(await ConnectionIdsIn(table));
     }
 
     [Fact]
-    public async Task Heartbeat_TwoInstancesMoveTheIndex_TheSweepDropsTheDuplicateIndexRow()
+    public async Task Heartbeat_TwoInstances_OneRowPerConnection()
     {
-        var (registry, _) = await CreateSingleShardAsync();
+        var (registry, table) = await CreateSingleShardAsync();
         var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
         await registry.RegisterAsync("dashboard", "conn-1", null, default);
-        _time.Advance(TimeSpan.FromSeconds(50));
-        await other.HeartbeatAsync("dashboard", "conn-1", null, default); // reads, moves the index to t+50
-        _time.Advance(TimeSpan.FromSeconds(5));
-        await registry.HeartbeatAsync("dashboard", "conn-1", null, default); // its cache says t: moves without a read to t+55
-        Assert.Equal(2, (await Candidates(registry, _time.GetUtcNow())).Count); // t+50 (left behind) and t+55
+        for (var i = 0; i < 8; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(25));
+            await (i % 3 == 0 ? other : registry).HeartbeatAsync("dashboard", "conn-1", null, default); // caches go out of date
 
-        _time.Advance(Stale - TimeSpan.FromSeconds(5));
-        var cutoff = _time.GetUtcNow() - Stale;
-        var candidate = Assert.Single(await Candidates(registry, cutoff));
+            Assert.Equal(["conn-1"], await ConnectionIdsIn(table));
+            Assert.Equal(_time.GetUtcNow(), (await other.GetAsync("conn-1", default))!.LastSeen);
+        }
+    }
 
-        Assert.Equal(StaleDisposition.StillLive, (await registry.TryRemoveStaleAsync(candidate, cutoff, default)).Disposition);
-        Assert.Single(await Candidates(registry, _time.GetUtcNow()));
-        _time.Advance(TimeSpan.FromSeconds(5));
-        candidate = Assert.Single(await Candidates(registry, _time.GetUtcNow() - Stale));
-        Assert.Equal(StaleDisposition.RemovedStale, (await registry.TryRemoveStaleAsync(candidate, _time.GetUtcNow() - Stale, default)).Disposition);
-        Assert.Empty(await Candidates(registry, _time.GetUtcNow()));
+    [Fact]
+    public async Task Heartbeat_KnownConnection_IsOneRequest_MovesAtMostOncePerEpoch()
+    {
+        var (registry, table) = await CreateSingleShardAsync();
+        await registry.RegisterAsync("dashboard", "conn-1", null, default);
+        var keys = new HashSet<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(25));
+            await registry.HeartbeatAsync("dashboard", "conn-1", null, default);
+            await foreach (var row in table.QueryAsync<TableEntity>(select: ["RowKey"]))
+            {
+                keys.Add(row.RowKey);
+            }
+        }
+
+        // 300 s of heartbeats: the row lives under one key per epoch it was seen in, never more.
+        Assert.InRange(keys.Count, 2, (int)(TimeSpan.FromSeconds(300) / registry.Epoch) + 1);
+        Assert.Equal(["conn-1"], await ConnectionIdsIn(table));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Insert_RacingAcrossAnEpochEdge_LeavesOneRow(bool disconnectedFirst)
+    {
+        // Two instances, one clock a little ahead: at an epoch edge their inserts land under neighbouring epochs, and the
+        // behind one's point reads do not look at the epoch ahead. The insert close to the edge looks there.
+        var (registry, table) = await CreateSingleShardAsync();
+        var edgeTicks = _time.GetUtcNow().UtcTicks - (_time.GetUtcNow().UtcTicks % registry.Epoch.Ticks) + (2 * registry.Epoch.Ticks);
+        var edge = new DateTimeOffset(edgeTicks, TimeSpan.Zero);
+        _time.SetUtcNow(edge - TimeSpan.FromSeconds(1));
+        var ahead = new FakeTimeProvider(edge + TimeSpan.FromSeconds(1));
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard, ahead);
+        if (disconnectedFirst)
+        {
+            await other.RemoveAsync("dashboard", "conn-1", default); // a tombstone under the epoch ahead
+        }
+        else
+        {
+            await other.RegisterAsync("dashboard", "conn-1", "alice", default);
+        }
+
+        await registry.RegisterAsync("dashboard", "conn-1", "alice", default);
+
+        Assert.Equal(["conn-1"], await ConnectionIdsIn(table));
+        Assert.Equal(disconnectedFirst, await registry.GetAsync("conn-1", default) is null);
+        Assert.Equal(disconnectedFirst ? 0 : 1, (await CountOf(registry)).Count);
     }
 
     private async Task<PresenceSnapshot> Count()
@@ -432,6 +469,23 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         return list;
     }
 
+    private static async Task<PresenceSnapshot> CountOf(ConnectionRegistry registry)
+    {
+        registry.InvalidatePresence();
+        return await registry.CountAsync(default);
+    }
+
+    private static async Task<List<string>> ConnectionIdsIn(TableClient table)
+    {
+        var ids = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter: "PartitionKey ne 'meta'", select: ["ConnectionId"]))
+        {
+            ids.Add(row.GetString("ConnectionId"));
+        }
+
+        return ids;
+    }
+
     private static async Task RegisterAsync(ConnectionRegistry registry, string prefix, int count)
     {
         for (var i = 0; i < count; i++)
@@ -442,9 +496,9 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 
     /// <summary>
     /// A registry with one shard, so every connection lands in one partition (the batch path needs several there);
-    /// another instance on the same table when given its prefix.
+    /// another instance on the same table when given its prefix, on its own clock when given one.
     /// </summary>
-    private async Task<(ConnectionRegistry Registry, TableClient Table)> CreateSingleShardAsync(string? prefix = null)
+    private async Task<(ConnectionRegistry Registry, TableClient Table)> CreateSingleShardAsync(string? prefix = null, TimeProvider? time = null)
     {
         _prefixOfSingleShard = prefix ?? DevHostServer.UniquePrefix();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -454,7 +508,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
             ["Storage:Prefix"] = _prefixOfSingleShard,
             ["Registry:Shards"] = "1",
         });
-        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.Services.AddSingleton(time ?? _time);
         builder.AddDashboardCore();
         builder.AddConnectionRegistry();
         var host = builder.Build();

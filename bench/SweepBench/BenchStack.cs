@@ -30,6 +30,8 @@ internal sealed class BenchStack : IDisposable
 
     public ConnectionSweeper Sweeper => _host.Services.GetRequiredService<ConnectionSweeper>();
 
+    public PresenceNotifier Presence => _host.Services.GetRequiredService<PresenceNotifier>();
+
     public DashboardStorage Storage => _host.Services.GetRequiredService<DashboardStorage>();
 
     public TableClient RegistryTable => Storage.Table(ConnectionRegistryOptions.TableName);

@@ -1,0 +1,368 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+
+namespace FunctionsDashboard.Connections;
+
+/// <summary>The sweep's side of the registry: reading the rows that can be stale and removing them.</summary>
+public sealed partial class ConnectionRegistry
+{
+    /// <summary>Operations per entity-group transaction: the service's limit.</summary>
+    internal const int MaxBatchOperations = 100;
+
+    /// <summary>Shards whose stale range is read ahead while the caller works through the current one.</summary>
+    private const int ShardReadAhead = 4;
+
+    /// <summary>
+    /// Entity-group transactions of one partition in flight at once. Few: each deletes up to 100 rows, and one that
+    /// waits behind many others can outlive its per-try timeout (then its outcome has to be settled by reading).
+    /// </summary>
+    private const int BatchParallelism = 2;
+
+    /// <summary>
+    /// The rows last seen at or before <paramref name="cutoff"/>, shard by shard: per partition one query of the key range
+    /// of epochs that began at or before the cutoff (rows last seen before <c>cutoff + Epoch</c>), narrowed by the service
+    /// to the rows last seen by the cutoff and checked again here to the tick (Azurite compares datetimes to the
+    /// millisecond). A few shards are read ahead while the caller works through the current one.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<StaleCandidate>> FindStaleAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = new Queue<Task<List<StaleCandidate>>>();
+        var next = 0;
+        try
+        {
+            while (next < _shards || pending.Count > 0)
+            {
+                while (next < _shards && pending.Count < ShardReadAhead)
+                {
+                    var shard = next++;
+                    pending.Enqueue(RunAsync(ct => ReadStaleRangeAsync(shard, cutoff, ct), readAhead.Token));
+                }
+
+                if (await pending.Dequeue() is { Count: > 0 } candidates)
+                {
+                    yield return candidates;
+                }
+            }
+        }
+        finally
+        {
+            // The caller stopped early (or failed): abandon the reads ahead and observe their outcome.
+            await readAhead.CancelAsync();
+            try
+            {
+                await Task.WhenAll(pending);
+            }
+            catch (Exception) when (readAhead.IsCancellationRequested)
+            {
+                // Abandoned reads: nobody wants their result or their failure.
+            }
+        }
+    }
+
+    /// <summary>The candidates of <see cref="FindStaleAsync"/>, one by one.</summary>
+    public async IAsyncEnumerable<StaleCandidate> FindStaleCandidatesAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var shard in FindStaleAsync(cutoff, cancellationToken))
+        {
+            foreach (var candidate in shard)
+            {
+                yield return candidate;
+            }
+        }
+    }
+
+    private async Task<List<StaleCandidate>> ReadStaleRangeAsync(int shard, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var partition = PartitionName(shard);
+        var upper = KeyPrefix + (cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
+        var narrowing = cutoff.AddMilliseconds(1);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {KeyPrefix} and RowKey lt {upper} and LastSeen lt {narrowing}");
+        var candidates = new List<StaleCandidate>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            if (row.GetDateTimeOffset("LastSeen") is { } seen && seen <= cutoff)
+            {
+                candidates.Add(new StaleCandidate(partition, row.RowKey, row.ETag, row.GetString("State") == Live, ToRecord(row)));
+            }
+        }
+
+        return candidates;
+    }
+
+    /// <summary>
+    /// Removes stale candidates of one partition (from <see cref="FindStaleAsync"/>): deleted in entity-group
+    /// transactions of up to 100 rows, each delete conditional on the ETag the sweep read. A transaction in which any row
+    /// changed meanwhile (a heartbeat, an overlapping sweep, a <c>disconnected</c>) fails as a whole and its candidates are
+    /// checked one by one (<see cref="TryRemoveStaleAsync"/>); one whose answer was lost is settled by reading its rows.
+    /// Never throws for a single candidate: its outcome is <see cref="StaleDisposition.Failed"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<StaleRemoval>> RemoveStaleAsync(IReadOnlyList<StaleCandidate> candidates, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        if (candidates.Select(c => c.Partition).Distinct(StringComparer.Ordinal).Skip(1).Any())
+        {
+            throw new ArgumentException("The candidates of one call must share a partition.", nameof(candidates));
+        }
+
+        var outcomes = new List<StaleRemoval>(candidates.Count);
+        await Parallel.ForEachAsync(
+            candidates.Chunk(MaxBatchOperations),
+            new ParallelOptions { MaxDegreeOfParallelism = BatchParallelism, CancellationToken = cancellationToken },
+            async (batch, ct) =>
+            {
+                List<StaleRemoval> done = batch.Length == 1 ? [] : await SubmitStaleBatchAsync(batch, ct) switch
+                {
+                    BatchOutcome.Removed => batch.Select(RemovedOutcome).ToList(),
+                    BatchOutcome.Refused => [],
+                    _ => await SettleAsync(batch, ct),
+                };
+                var settled = done.Select(r => r.Candidate).ToHashSet();
+                foreach (var candidate in batch.Where(c => !settled.Contains(c)))
+                {
+                    done.Add(new StaleRemoval(candidate, await TryRemoveOneAsync(candidate, cutoff, ct)));
+                }
+
+                lock (outcomes)
+                {
+                    outcomes.AddRange(done);
+                }
+            });
+
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Removes one candidate if its connection is still stale, conditional on the row's ETag: a heartbeat that lands
+    /// meanwhile wins and the connection stays; a row already gone from where the sweep read it (another sweep removed
+    /// it, a heartbeat moved it on, a <c>disconnected</c> marked it gone) is not counted.
+    /// </summary>
+    public Task<StaleDisposition> TryRemoveStaleAsync(StaleCandidate candidate, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        var answerLost = false;
+        return RunAsync(
+            async ct =>
+            {
+                var (etag, wasLive) = (candidate.ETag, candidate.WasLive);
+                if (attempts++ > 0)
+                {
+                    // A retry: a conflict (the row changed) or a lost answer (the delete may have gone through).
+                    var row = await ReadAsync(candidate.Partition, candidate.RowKey, ct);
+                    if (row is null)
+                    {
+                        return answerLost ? Removed(wasLive) : await GoneFromWhereReadAsync(candidate, cutoff, ct);
+                    }
+
+                    if (row.GetDateTimeOffset("LastSeen") is not { } seen || seen > cutoff)
+                    {
+                        return StaleDisposition.StillLive;
+                    }
+
+                    (etag, wasLive) = (row.ETag, row.GetString("State") == Live);
+                }
+
+                try
+                {
+                    // The SDK answers a delete of a missing entity with 404 instead of throwing.
+                    if ((await _table.DeleteEntityAsync(candidate.Partition, candidate.RowKey, etag, ct)).Status == 404)
+                    {
+                        return answerLost ? Removed(wasLive) : await GoneFromWhereReadAsync(candidate, cutoff, ct);
+                    }
+                }
+                catch (RequestFailedException e) when (e.Status == 412)
+                {
+                    answerLost = false;
+                    throw; // retried at once by the pipeline, which reads the row again
+                }
+                catch (Exception)
+                {
+                    // A timeout or a transient failure: the delete may have gone through.
+                    answerLost = true;
+                    throw;
+                }
+
+                Forget(candidate.Record.ConnectionId);
+                return Removed(wasLive);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The row is no longer where the sweep read it: a heartbeat moved it on (<see cref="StaleDisposition.StillLive"/>), or
+    /// another sweep or a <c>disconnected</c> removed it (<see cref="StaleDisposition.RemovedElsewhere"/>).
+    /// </summary>
+    private async Task<StaleDisposition> GoneFromWhereReadAsync(StaleCandidate candidate, DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        await LocateAsync(candidate.ConnectionId, _time.GetUtcNow(), cancellationToken) is { } row
+            && row.GetString("State") == Live
+            && row.GetDateTimeOffset("LastSeen") > cutoff
+            ? StaleDisposition.StillLive
+            : StaleDisposition.RemovedElsewhere;
+
+    private async Task<StaleDisposition> TryRemoveOneAsync(StaleCandidate candidate, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TryRemoveStaleAsync(candidate, cutoff, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.StaleBatchFailed(_logger, candidate.Partition, 1, e);
+            return StaleDisposition.Failed;
+        }
+    }
+
+    /// <summary>Settles every batch of <paramref name="candidates"/> as if its answer had been lost; for tests.</summary>
+    internal async Task<List<StaleRemoval>> SettleForTestAsync(IReadOnlyList<StaleCandidate> candidates, CancellationToken cancellationToken) =>
+        await SettleAsync(candidates, cancellationToken);
+
+    /// <summary>Submits one batch, for tests that interleave a change between the read and the delete.</summary>
+    internal async Task<bool> SubmitForTestAsync(IReadOnlyList<StaleCandidate> candidates, CancellationToken cancellationToken) =>
+        await SubmitStaleBatchAsync(candidates, cancellationToken) == BatchOutcome.Removed;
+
+    /// <summary>
+    /// One transaction, through the registry's pipeline. <see cref="BatchOutcome.Refused"/> when the service refused its
+    /// first attempt (412, 404: a row changed or vanished meanwhile), so nothing was deleted.
+    /// <see cref="BatchOutcome.Uncertain"/> when an attempt's answer was lost (a timeout, a transient failure) and the
+    /// batch then failed or was refused: that attempt may have committed.
+    /// </summary>
+    private async Task<BatchOutcome> SubmitStaleBatchAsync(IReadOnlyList<StaleCandidate> batch, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        try
+        {
+            return await RunAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        attempts++;
+                        await _table.SubmitTransactionAsync(batch.Select(c => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(c.Partition, c.RowKey), c.ETag)), ct);
+                    }
+                    catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+                    {
+                        return attempts == 1 ? BatchOutcome.Refused : BatchOutcome.Uncertain;
+                    }
+
+                    foreach (var c in batch)
+                    {
+                        Forget(c.Record.ConnectionId);
+                    }
+
+                    return BatchOutcome.Removed;
+                },
+                cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.StaleBatchFailed(_logger, batch[0].Partition, batch.Count, e);
+            return BatchOutcome.Uncertain;
+        }
+    }
+
+    /// <summary>
+    /// Settles a batch that may have committed by reading its rows: a row that is gone was removed by this sweep's lost
+    /// attempt (or, in the same instant, by an overlapping sweep; then both count and close it, and a second close is
+    /// harmless); a row still there is left to be checked on its own.
+    /// </summary>
+    private async Task<List<StaleRemoval>> SettleAsync(IReadOnlyList<StaleCandidate> batch, CancellationToken cancellationToken)
+    {
+        var removed = new List<StaleRemoval>();
+        foreach (var candidate in batch)
+        {
+            try
+            {
+                if (await RunAsync(async ct => await ReadAsync(candidate.Partition, candidate.RowKey, ct) is null, cancellationToken))
+                {
+                    Forget(candidate.Record.ConnectionId);
+                    removed.Add(RemovedOutcome(candidate));
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.StaleBatchFailed(_logger, candidate.Partition, 1, e);
+            }
+        }
+
+        return removed;
+    }
+
+    private static StaleRemoval RemovedOutcome(StaleCandidate candidate) => new(candidate, Removed(candidate.WasLive));
+
+    private static StaleDisposition Removed(bool wasLive) => wasLive ? StaleDisposition.RemovedStale : StaleDisposition.RemovedTombstone;
+
+    /// <summary>
+    /// Writes, for each connection, exactly the row <see cref="RegisterAsync"/> writes for a connection registered at its
+    /// <see cref="SeedConnection.LastSeen"/>, in entity-group transactions per partition of
+    /// <see cref="MaxBatchOperations"/> rows, up to <paramref name="parallelism"/> at a time. Insert only: a connection
+    /// that already exists fails its batch. The connections are not remembered by this instance (as if another instance
+    /// had registered them). For benchmarks and tests.
+    /// </summary>
+    internal async Task SeedAsync(IEnumerable<SeedConnection> connections, int parallelism, CancellationToken cancellationToken)
+    {
+        var batches = connections
+            .GroupBy(c => Partition(c.ConnectionId), StringComparer.Ordinal)
+            .SelectMany(shard => shard.Chunk(MaxBatchOperations).Select(chunk => chunk
+                .Select(c => new TableTransactionAction(TableTransactionActionType.Add, NewRow(shard.Key, EpochStart(c.LastSeen), c.ConnectionId, c.Hub, c.UserId, c.LastSeen, c.LastSeen, Live)))
+                .ToList()));
+
+        await Parallel.ForEachAsync(
+            batches,
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (batch, ct) => await RunAsync(async token => await _table.SubmitTransactionAsync(batch, token), ct));
+    }
+
+    /// <summary>The shard partition of a connection.</summary>
+    internal string PartitionOf(string connectionId) => Partition(connectionId);
+
+    private enum BatchOutcome
+    {
+        Removed,
+        Refused,
+        Uncertain,
+    }
+}
+
+/// <summary>A row the sweep read because its connection was last seen at or before the cutoff.</summary>
+/// <param name="Partition">The shard partition.</param>
+/// <param name="RowKey">The row's key.</param>
+/// <param name="ETag">The row's ETag when read: the removal is conditional on it.</param>
+/// <param name="WasLive">Live when read (else a tombstone of a connection already gone).</param>
+/// <param name="Record">The connection as read.</param>
+public sealed record StaleCandidate(string Partition, string RowKey, ETag ETag, bool WasLive, ConnectionRecord Record)
+{
+    /// <summary>The connection.</summary>
+    public string ConnectionId => Record.ConnectionId;
+}
+
+/// <summary>A candidate and what <see cref="ConnectionRegistry.RemoveStaleAsync"/> did with it.</summary>
+/// <param name="Candidate">The candidate.</param>
+/// <param name="Disposition">The outcome.</param>
+public sealed record StaleRemoval(StaleCandidate Candidate, StaleDisposition Disposition);
+
+/// <summary>Outcomes of a stale removal.</summary>
+public enum StaleDisposition
+{
+    /// <summary>A live connection was stale and is removed.</summary>
+    RemovedStale,
+
+    /// <summary>A tombstone (already disconnected) aged out and is removed.</summary>
+    RemovedTombstone,
+
+    /// <summary>The connection was seen after the cutoff meanwhile (a heartbeat landed during the sweep): kept.</summary>
+    StillLive,
+
+    /// <summary>Another sweep (or a <c>disconnected</c>) removed it first: not counted here.</summary>
+    RemovedElsewhere,
+
+    /// <summary>Storage failed for this candidate; the next sweep tries again.</summary>
+    Failed,
+}
+
+/// <summary>A connection to bulk-load: as registered at <paramref name="LastSeen"/>.</summary>
+/// <param name="Hub">The hub.</param>
+/// <param name="ConnectionId">The connection.</param>
+/// <param name="UserId">The user, if any.</param>
+/// <param name="LastSeen">When it registered (and was last seen).</param>
+internal readonly record struct SeedConnection(string Hub, string ConnectionId, string? UserId, DateTimeOffset LastSeen);
