@@ -141,20 +141,27 @@ public sealed partial class ConnectionRegistry
     public Task<StaleDisposition> TryRemoveStaleAsync(StaleCandidate candidate, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var attempts = 0;
+        var (etag, wasLive) = (candidate.ETag, candidate.WasLive);
         var answerLost = false;
         return RunAsync(
             async ct =>
             {
-                var (etag, wasLive) = (candidate.ETag, candidate.WasLive);
                 if (attempts++ > 0)
                 {
                     // A retry: a conflict (the row changed) or a lost answer (the delete may have gone through).
                     var row = await ReadAsync(candidate.Partition, candidate.RowKey, ct);
                     if (row is null)
                     {
-                        return answerLost ? Removed(wasLive) : await GoneFromWhereReadAsync(candidate, cutoff, ct);
+                        // Gone: by this sweep's lost attempt, unless a heartbeat shows the connection alive elsewhere (then
+                        // it stays, whoever deleted this row). An overlapping sweep removing it in the same instant would
+                        // be counted by both; the second close is harmless.
+                        return await GoneFromWhereReadAsync(candidate, cutoff, ct) is var gone && gone == StaleDisposition.StillLive || !answerLost
+                            ? gone
+                            : Removed(wasLive);
                     }
 
+                    // Still there: no earlier attempt deleted it.
+                    answerLost = false;
                     if (row.GetDateTimeOffset("LastSeen") is not { } seen || seen > cutoff)
                     {
                         return StaleDisposition.StillLive;
@@ -168,12 +175,11 @@ public sealed partial class ConnectionRegistry
                     // The SDK answers a delete of a missing entity with 404 instead of throwing.
                     if ((await _table.DeleteEntityAsync(candidate.Partition, candidate.RowKey, etag, ct)).Status == 404)
                     {
-                        return answerLost ? Removed(wasLive) : await GoneFromWhereReadAsync(candidate, cutoff, ct);
+                        return await GoneFromWhereReadAsync(candidate, cutoff, ct);
                     }
                 }
                 catch (RequestFailedException e) when (e.Status == 412)
                 {
-                    answerLost = false;
                     throw; // retried at once by the pipeline, which reads the row again
                 }
                 catch (Exception)
@@ -222,14 +228,15 @@ public sealed partial class ConnectionRegistry
         await SubmitStaleBatchAsync(candidates, cancellationToken) == BatchOutcome.Removed;
 
     /// <summary>
-    /// One transaction, through the registry's pipeline. <see cref="BatchOutcome.Refused"/> when the service refused its
-    /// first attempt (412, 404: a row changed or vanished meanwhile), so nothing was deleted.
-    /// <see cref="BatchOutcome.Uncertain"/> when an attempt's answer was lost (a timeout, a transient failure) and the
-    /// batch then failed or was refused: that attempt may have committed.
+    /// One transaction, through the registry's pipeline. <see cref="BatchOutcome.Refused"/> when the service refused it
+    /// (412, 404: a row changed or vanished meanwhile) and no earlier attempt can have committed.
+    /// <see cref="BatchOutcome.Uncertain"/> when an earlier attempt's answer was lost (a timeout, a network failure, a
+    /// server error) and the batch then failed or was refused: that attempt may have committed. Throttling (429) is a
+    /// definite no.
     /// </summary>
     private async Task<BatchOutcome> SubmitStaleBatchAsync(IReadOnlyList<StaleCandidate> batch, CancellationToken cancellationToken)
     {
-        var attempts = 0;
+        var mayHaveCommitted = false;
         try
         {
             return await RunAsync(
@@ -237,12 +244,16 @@ public sealed partial class ConnectionRegistry
                 {
                     try
                     {
-                        attempts++;
                         await _table.SubmitTransactionAsync(batch.Select(c => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(c.Partition, c.RowKey), c.ETag)), ct);
                     }
                     catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
                     {
-                        return attempts == 1 ? BatchOutcome.Refused : BatchOutcome.Uncertain;
+                        return mayHaveCommitted ? BatchOutcome.Uncertain : BatchOutcome.Refused;
+                    }
+                    catch (Exception e)
+                    {
+                        mayHaveCommitted |= e is not RequestFailedException { Status: 429 };
+                        throw;
                     }
 
                     foreach (var c in batch)
@@ -257,35 +268,39 @@ public sealed partial class ConnectionRegistry
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             Log.StaleBatchFailed(_logger, batch[0].Partition, batch.Count, e);
-            return BatchOutcome.Uncertain;
+            return mayHaveCommitted ? BatchOutcome.Uncertain : BatchOutcome.Refused;
         }
     }
 
     /// <summary>
-    /// Settles a batch that may have committed by reading its rows: a row that is gone was removed by this sweep's lost
-    /// attempt (or, in the same instant, by an overlapping sweep; then both count and close it, and a second close is
-    /// harmless); a row still there is left to be checked on its own.
+    /// Settles a batch that may have committed by reading its rows. A transaction is atomic: if any of its rows is still
+    /// there, it did not commit, and none is counted here (the caller checks each one on its own). If every row is gone,
+    /// it committed (that every row was changed by others in the same moment is not credible for more than one row).
     /// </summary>
     private async Task<List<StaleRemoval>> SettleAsync(IReadOnlyList<StaleCandidate> batch, CancellationToken cancellationToken)
     {
-        var removed = new List<StaleRemoval>();
-        foreach (var candidate in batch)
+        try
         {
-            try
+            foreach (var candidate in batch)
             {
-                if (await RunAsync(async ct => await ReadAsync(candidate.Partition, candidate.RowKey, ct) is null, cancellationToken))
+                if (await RunAsync(async ct => await ReadAsync(candidate.Partition, candidate.RowKey, ct) is not null, cancellationToken))
                 {
-                    Forget(candidate.Record.ConnectionId);
-                    removed.Add(RemovedOutcome(candidate));
+                    return [];
                 }
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                Log.StaleBatchFailed(_logger, candidate.Partition, 1, e);
-            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.StaleBatchFailed(_logger, batch[0].Partition, batch.Count, e);
+            return [];
         }
 
-        return removed;
+        foreach (var candidate in batch)
+        {
+            Forget(candidate.Record.ConnectionId);
+        }
+
+        return [.. batch.Select(RemovedOutcome)];
     }
 
     private static StaleRemoval RemovedOutcome(StaleCandidate candidate) => new(candidate, Removed(candidate.WasLive));

@@ -55,7 +55,7 @@ public sealed partial class ConnectionRegistry
     private readonly long _boundaryGuardTicks;
     private readonly TimeSpan _presenceCacheDuration;
     private readonly ConcurrentDictionary<string, KnownConnection> _known = new(StringComparer.Ordinal);
-    private (PresenceSnapshot Snapshot, long Timestamp)? _presence;
+    private PresenceCache? _presence;
 
     /// <summary>Creates the registry.</summary>
     public ConnectionRegistry(
@@ -141,8 +141,11 @@ public sealed partial class ConnectionRegistry
         }, cancellationToken);
 
     /// <summary>Marks a connection gone (idempotent). Returns true when it was live.</summary>
-    public Task<bool> RemoveAsync(string hub, string connectionId, CancellationToken cancellationToken) =>
-        RunAsync(async ct =>
+    public Task<bool> RemoveAsync(string hub, string connectionId, CancellationToken cancellationToken)
+    {
+        // Set before this call's own move: if its answer is lost and the retry finds the row gone, it was live.
+        var triedToRemove = false;
+        return RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
             var row = await LocateAsync(connectionId, now, ct);
@@ -156,14 +159,19 @@ public sealed partial class ConnectionRegistry
 
             if (row.GetString("State") != Live)
             {
-                return false;
+                return triedToRemove;
             }
 
+            // The tombstone never stays under the live row's key (it goes under the current epoch, or the next one when
+            // the row is already under the current one): a heartbeat that arrives late on an instance that still
+            // remembers the live row finds that key gone and reads the tombstone, instead of moving a live row over it.
             row["State"] = Gone;
-            await MoveAsync(row, connectionId, now, ct);
+            triedToRemove = true;
+            await MoveAsync(row, connectionId, now, ct, awayFromRowKey: true);
             Log.Removed(_logger, hub, connectionId);
             return true;
         }, cancellationToken);
+    }
 
     /// <summary>Reads one connection; null when unknown or gone.</summary>
     public Task<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken) =>
@@ -191,7 +199,7 @@ public sealed partial class ConnectionRegistry
         }
 
         var snapshot = new PresenceSnapshot(hubs.Values.Sum(), users, hubs, _time.GetUtcNow());
-        _presence = (snapshot, _time.GetTimestamp());
+        _presence = new PresenceCache(snapshot, _time.GetTimestamp());
         return snapshot;
     }
 
@@ -217,9 +225,9 @@ public sealed partial class ConnectionRegistry
     }
 
     /// <summary>
-    /// Finds a connection's row wherever it is: where this instance last saw it, then the current and the previous
-    /// epoch (where every connection that heartbeats is), then the older rows of its partition (a connection silent for a
-    /// while: few rows, the same range the sweep reads).
+    /// Finds a connection's row wherever it is: where this instance last saw it, then the next, current and previous
+    /// epoch (where every connection that heartbeats is, and every recent tombstone), then the older rows of its
+    /// partition (a connection silent for a while: few rows, the same range the sweep reads).
     /// </summary>
     private async Task<TableEntity?> LocateAsync(string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -231,20 +239,25 @@ public sealed partial class ConnectionRegistry
         return await ProbeAsync(connectionId, now, cancellationToken) ?? await SearchOlderAsync(connectionId, now, cancellationToken);
     }
 
-    /// <summary>Point reads of the current and the previous epoch's key, at once.</summary>
+    /// <summary>
+    /// Point reads, at once, of the next, the current and the previous epoch's key: a connection that heartbeats is under
+    /// the current or the previous one, a tombstone under the current or the next one.
+    /// </summary>
     private async Task<TableEntity?> ProbeAsync(string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var partition = Partition(connectionId);
         var current = EpochStart(now);
         var rows = await Task.WhenAll(
+            ReadAsync(partition, RowKey(current + _epochTicks, connectionId), cancellationToken),
             ReadAsync(partition, RowKey(current, connectionId), cancellationToken),
             ReadAsync(partition, RowKey(current - _epochTicks, connectionId), cancellationToken));
-        return rows switch
+        TableEntity? found = null;
+        foreach (var row in rows.OfType<TableEntity>())
         {
-            [{ } newer, { } older] => await ResolveDuplicateAsync(newer, older, cancellationToken),
-            [var newer, var older] => newer ?? older,
-            _ => null,
-        };
+            found = found is null ? row : await ResolveDuplicateAsync(found, row, cancellationToken);
+        }
+
+        return found;
     }
 
     /// <summary>The partition's rows of epochs before the previous one, filtered on the connection id.</summary>
@@ -371,13 +384,13 @@ public sealed partial class ConnectionRegistry
     }
 
     /// <summary>
-    /// The row (with its state as the caller set it) last seen at <paramref name="now"/>, under the current epoch: one
-    /// atomic batch deleting it where it was (conditional on the ETag read) and adding it there, or a replace in place
-    /// when it is already there.
+    /// The row (with its state as the caller set it) last seen at <paramref name="now"/>, under the current epoch (never
+    /// before the row's own; <paramref name="awayFromRowKey"/>: always after it): one atomic batch deleting it where it
+    /// was (conditional on the ETag read) and adding it there, or a replace in place when it is already there.
     /// </summary>
-    private async Task MoveAsync(TableEntity row, string connectionId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task MoveAsync(TableEntity row, string connectionId, DateTimeOffset now, CancellationToken cancellationToken, bool awayFromRowKey = false)
     {
-        var epoch = Math.Max(EpochStart(now), EpochOf(row.RowKey));
+        var epoch = Math.Max(EpochStart(now), EpochOf(row.RowKey) + (awayFromRowKey ? _epochTicks : 0));
         var seen = row.GetDateTimeOffset("LastSeen") is { } s && s > now ? s : now;
         var moved = NewRow(row.PartitionKey, epoch, connectionId, row.GetString("Hub") ?? "", row.GetString("UserId"), row.GetDateTimeOffset("ConnectedAt") ?? seen, seen, row.GetString("State") ?? Live);
         if (moved.RowKey == row.RowKey)
@@ -477,6 +490,9 @@ public sealed partial class ConnectionRegistry
 
         return sb.ToString();
     }
+
+    /// <summary>A presence count and when it was taken (a reference, so readers never see half of it).</summary>
+    private sealed record PresenceCache(PresenceSnapshot Snapshot, long Timestamp);
 
     /// <summary>Where this instance last left a connection's row, and what it needs to move it without reading it.</summary>
     private readonly record struct KnownConnection(long EpochStart, string Hub, string? UserId, DateTimeOffset ConnectedAt);

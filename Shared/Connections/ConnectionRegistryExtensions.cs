@@ -39,8 +39,9 @@ public static class ConnectionRegistryExtensions
                     MaxDelay = TimeSpan.FromSeconds(2),
                     ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
 
-                    // An optimistic-concurrency conflict is retried at once: the retry re-reads the row, nothing to wait for.
-                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Exception is RequestFailedException { Status: 409 or 412 } ? TimeSpan.Zero : null),
+                    // An optimistic-concurrency conflict (or a row that moved between the read and the write) is retried
+                    // at once: the retry finds the row again, nothing to wait for.
+                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Exception is RequestFailedException { Status: 404 or 409 or 412 } ? TimeSpan.Zero : null),
                 })
                 .AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.ConnectionTimeout);
         });
@@ -52,10 +53,13 @@ public static class ConnectionRegistryExtensions
         return builder;
     }
 
-    /// <summary>Races (409, 412), throttling and server errors, timeouts and network failures are retried.</summary>
+    /// <summary>
+    /// Races (a row that moved or vanished between a read and a conditional write: 404, 409, 412), throttling and server
+    /// errors, timeouts and network failures are retried.
+    /// </summary>
     internal static bool IsTransient(Exception? exception) => exception switch
     {
-        RequestFailedException e => e.Status is 0 or 408 or 409 or 412 or 429 or >= 500,
+        RequestFailedException e => e.Status is 0 or 404 or 408 or 409 or 412 or 429 or >= 500,
         TimeoutRejectedException or HttpRequestException or IOException => true,
         _ => false,
     };

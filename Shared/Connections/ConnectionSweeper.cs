@@ -93,6 +93,13 @@ public sealed partial class ConnectionSweeper(
                 }
             }
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Reading a shard's stale range failed (after the registry's retries): the shards not reached wait for the
+            // next sweep, 90 s later. What was removed so far is still closed, pushed and recorded.
+            failed++;
+            Log.ReadFailed(logger, e);
+        }
         finally
         {
             closes.Writer.TryComplete();
@@ -162,6 +169,9 @@ public sealed partial class ConnectionSweeper(
 
         [LoggerMessage(EventId = 4203, EventName = "SweepCloseFailed", Level = LogLevel.Warning, Message = "Sweep removed connection {ConnectionId} but could not close it")]
         public static partial void CloseFailed(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(EventId = 4204, EventName = "SweepReadFailed", Level = LogLevel.Warning, Message = "Sweep could not read the stale connections of a shard; the shards not reached wait for the next sweep")]
+        public static partial void ReadFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 4205, EventName = "SweepRecordFailed", Level = LogLevel.Warning, Message = "Sweep could not record its result")]
         public static partial void RecordFailed(ILogger logger, Exception exception);

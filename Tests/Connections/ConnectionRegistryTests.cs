@@ -256,8 +256,8 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Tombstone_AgesOut_AsTombstoneNotAsStaleConnection()
     {
         await _sut.RegisterAsync("dashboard", "conn-1", null, default);
-        await _sut.RemoveAsync("dashboard", "conn-1", default);
-        _time.Advance(Stale);
+        await _sut.RemoveAsync("dashboard", "conn-1", default); // the tombstone leaves the live row's key: up to one epoch on
+        _time.Advance(Stale + _sut.Epoch);
         var cutoff = _time.GetUtcNow() - Stale;
 
         var candidate = Assert.Single(await Candidates(cutoff));
@@ -294,8 +294,8 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     {
         var (registry, table) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "conn-", 10);
-        await registry.RemoveAsync("dashboard", "conn-9", default); // a tombstone ages out with them
-        _time.Advance(Stale);
+        await registry.RemoveAsync("dashboard", "conn-9", default); // a tombstone ages out with them (one epoch later)
+        _time.Advance(Stale + registry.Epoch);
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(registry, cutoff);
         Assert.Equal(10, candidates.Count);
@@ -331,21 +331,43 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
-    public async Task RemoveStale_AnswerLost_RowsGoneCountAsRemoved_RowsLeftAreNot()
+    public async Task RemoveStale_AnswerLost_SettledByReading_AllGoneCommitted_AnyLeftNotCommitted()
     {
-        var (registry, _) = await CreateSingleShardAsync();
+        var (registry, table) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "conn-", 10);
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(registry, cutoff);
-        var committed = candidates.Where(c => c.ConnectionId is "conn-1" or "conn-4").ToList();
-        Assert.True(await registry.SubmitForTestAsync(committed, default)); // the attempt whose answer was lost
+        var committed = candidates.Take(5).ToList();
+        var notCommitted = candidates.Skip(5).ToList();
+        Assert.True(await registry.SubmitForTestAsync(committed, default)); // an attempt whose answer was lost
+        await registry.HeartbeatAsync("dashboard", notCommitted[0].ConnectionId, null, default); // moves one row away
 
-        var settled = await registry.SettleForTestAsync(candidates, default);
+        var settledCommitted = await registry.SettleForTestAsync(committed, default);
+        var settledNotCommitted = await registry.SettleForTestAsync(notCommitted, default);
 
-        Assert.Equal(["conn-1", "conn-4"], settled.Select(r => r.Candidate.ConnectionId).Order());
-        Assert.All(settled, r => Assert.Equal(StaleDisposition.RemovedStale, r.Disposition));
-        Assert.NotNull(await registry.GetAsync("conn-0", default)); // settling reads, it never deletes
+        Assert.Equal(committed, settledCommitted.Select(r => r.Candidate));
+        Assert.All(settledCommitted, r => Assert.Equal(StaleDisposition.RemovedStale, r.Disposition));
+        Assert.Empty(settledNotCommitted); // four of its rows are still there: it did not commit, and the moved one is not counted
+        Assert.Equal(5, (await ConnectionIdsIn(table)).Count); // settling reads, it never deletes
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task Heartbeat_ArrivingAfterDisconnected_OnTheInstanceThatRegistered_DoesNotResurrect(int epochsLater)
+    {
+        var (registry, _) = await CreateSingleShardAsync();
+        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        await registry.RegisterAsync("dashboard", "conn-1", null, default); // this instance remembers the live row
+        Assert.True(await other.RemoveAsync("dashboard", "conn-1", default)); // disconnected, handled elsewhere
+
+        _time.Advance(epochsLater * registry.Epoch);
+        await registry.HeartbeatAsync("dashboard", "conn-1", null, default); // in flight before the disconnect
+
+        Assert.Null(await registry.GetAsync("conn-1", default));
+        Assert.Null(await other.GetAsync("conn-1", default));
+        Assert.Equal(0, (await CountOf(registry)).Count);
     }
 
     [Fact]
