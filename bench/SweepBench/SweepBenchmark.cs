@@ -309,7 +309,7 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
 
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Heartbeats ({heartbeats.Connections:N0} connections, registered first with {heartbeats.RegisterRequests:N0} requests): storage requests per round of {heartbeats.Connections:N0} heartbeats, {Heartbeat.TotalSeconds:0} s apart: {string.Join(", ", heartbeats.Rounds.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}; average **{heartbeats.Average:0.000} per heartbeat**. No heartbeating connection was ever a stale candidate; a sweep right after the last round removed {heartbeats.RemovedWhileLive}, one {Stale.TotalSeconds:0} s later removed {heartbeats.RemovedAfterSilence:N0}.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"On another instance that never saw these connections, the next two rounds cost {string.Join(" and ", heartbeats.ColdRounds.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} requests (its first heartbeat per connection reads the current and the previous epoch's key, then moves or merges).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"On another instance that never saw these connections, the next two rounds cost {string.Join(" and ", heartbeats.ColdRounds.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} requests (its first heartbeat per connection reads the next, the current and the previous epoch's key, then moves or merges).");
         md.AppendLine();
         if (_problems.Count > 0)
         {
