@@ -11,9 +11,6 @@ public sealed partial class ConnectionRegistry
     /// <summary>Operations per entity-group transaction: the service's limit.</summary>
     internal const int MaxBatchOperations = 100;
 
-    /// <summary>Shards whose stale range is read ahead while the caller works through the current one.</summary>
-    private const int ShardReadAhead = 4;
-
     /// <summary>
     /// Entity-group transactions of one partition in flight at once. Few: each deletes up to 100 rows, and one that
     /// waits behind many others can outlive its per-try timeout (then its outcome has to be settled by reading).
@@ -21,75 +18,94 @@ public sealed partial class ConnectionRegistry
     private const int BatchParallelism = 2;
 
     /// <summary>
-    /// The rows last seen at or before <paramref name="cutoff"/>, shard by shard: per partition one query of the key range
-    /// of epochs that began at or before the cutoff (rows last seen before <c>cutoff + Epoch</c>), narrowed by the service
-    /// to the rows last seen by the cutoff and checked again here to the tick (Azurite compares datetimes to the
-    /// millisecond). A few shards are read ahead while the caller works through the current one.
+    /// The rows last seen at or before <paramref name="cutoff"/>, shard by shard and page by page (up to 1,000 rows):
+    /// per partition the key range of epochs that began at or before the cutoff (rows last seen before
+    /// <c>cutoff + Epoch</c>), narrowed by the service to the rows last seen by the cutoff and checked again here to the
+    /// tick (Azurite compares datetimes to the millisecond). Each page is one call through the registry's pipeline (so a
+    /// large backlog is never one call that must finish within the per-try timeout), and the next page is read while the
+    /// caller works through the current one. A shard whose read fails yields one page carrying the error, and the next
+    /// shard follows.
     /// </summary>
-    public async IAsyncEnumerable<IReadOnlyList<StaleCandidate>> FindStaleAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StalePage> FindStaleAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pending = new Queue<Task<List<StaleCandidate>>>();
-        var next = 0;
+        Task<PageRead>? pending = ReadStalePageAsync(0, cutoff, null, cancellationToken);
         try
         {
-            while (next < _shards || pending.Count > 0)
+            while (pending is not null)
             {
-                while (next < _shards && pending.Count < ShardReadAhead)
+                var read = await pending;
+                pending = read.Next is { } token ? ReadStalePageAsync(read.Shard, cutoff, token, cancellationToken)
+                    : read.Shard + 1 < _shards ? ReadStalePageAsync(read.Shard + 1, cutoff, null, cancellationToken)
+                    : null;
+                if (read.Page.Candidates.Count > 0 || read.Page.Error is not null)
                 {
-                    var shard = next++;
-                    pending.Enqueue(RunAsync(ct => ReadStaleRangeAsync(shard, cutoff, ct), readAhead.Token));
-                }
-
-                if (await pending.Dequeue() is { Count: > 0 } candidates)
-                {
-                    yield return candidates;
+                    yield return read.Page;
                 }
             }
         }
         finally
         {
-            // The caller stopped early (or failed): abandon the reads ahead and observe their outcome.
-            await readAhead.CancelAsync();
-            try
+            // The caller stopped early: observe the page read ahead, which nobody wants any more.
+            if (pending is not null)
             {
-                await Task.WhenAll(pending);
-            }
-            catch (Exception) when (readAhead.IsCancellationRequested)
-            {
-                // Abandoned reads: nobody wants their result or their failure.
+                try
+                {
+                    await pending;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Cancelled with the caller.
+                }
             }
         }
     }
 
-    /// <summary>The candidates of <see cref="FindStaleAsync"/>, one by one.</summary>
+    /// <summary>The candidates of <see cref="FindStaleAsync"/>, one by one; throws when a shard could not be read.</summary>
     public async IAsyncEnumerable<StaleCandidate> FindStaleCandidatesAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var shard in FindStaleAsync(cutoff, cancellationToken))
+        await foreach (var page in FindStaleAsync(cutoff, cancellationToken))
         {
-            foreach (var candidate in shard)
+            if (page.Error is { } error)
+            {
+                throw new InvalidOperationException($"Reading the stale rows of partition {page.Partition} failed.", error);
+            }
+
+            foreach (var candidate in page.Candidates)
             {
                 yield return candidate;
             }
         }
     }
 
-    private async Task<List<StaleCandidate>> ReadStaleRangeAsync(int shard, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    private async Task<PageRead> ReadStalePageAsync(int shard, DateTimeOffset cutoff, string? continuation, CancellationToken cancellationToken)
     {
         var partition = PartitionName(shard);
         var upper = KeyPrefix + (cutoff.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture);
         var narrowing = cutoff.AddMilliseconds(1);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {KeyPrefix} and RowKey lt {upper} and LastSeen lt {narrowing}");
-        var candidates = new List<StaleCandidate>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        try
         {
-            if (row.GetDateTimeOffset("LastSeen") is { } seen && seen <= cutoff)
-            {
-                candidates.Add(new StaleCandidate(partition, row.RowKey, row.ETag, row.GetString("State") == Live, ToRecord(row)));
-            }
-        }
+            return await RunAsync(
+                async ct =>
+                {
+                    await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct).AsPages(continuation, 1000))
+                    {
+                        var candidates = page.Values
+                            .Where(row => row.GetDateTimeOffset("LastSeen") is { } seen && seen <= cutoff)
+                            .Select(row => new StaleCandidate(partition, row.RowKey, row.ETag, row.GetString("State") == Live, ToRecord(row)))
+                            .ToList();
+                        return new PageRead(shard, new StalePage(partition, candidates, null), page.ContinuationToken);
+                    }
 
-        return candidates;
+                    return new PageRead(shard, new StalePage(partition, [], null), null);
+                },
+                cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.StaleReadFailed(_logger, partition, e);
+            return new PageRead(shard, new StalePage(partition, [], e), null);
+        }
     }
 
     /// <summary>
@@ -116,7 +132,7 @@ public sealed partial class ConnectionRegistry
                 {
                     BatchOutcome.Removed => batch.Select(RemovedOutcome).ToList(),
                     BatchOutcome.Refused => [],
-                    _ => await SettleAsync(batch, ct),
+                    _ => await SettleAsync(batch, cutoff, ct),
                 };
                 var settled = done.Select(r => r.Candidate).ToHashSet();
                 foreach (var candidate in batch.Where(c => !settled.Contains(c)))
@@ -220,8 +236,8 @@ public sealed partial class ConnectionRegistry
     }
 
     /// <summary>Settles every batch of <paramref name="candidates"/> as if its answer had been lost; for tests.</summary>
-    internal async Task<List<StaleRemoval>> SettleForTestAsync(IReadOnlyList<StaleCandidate> candidates, CancellationToken cancellationToken) =>
-        await SettleAsync(candidates, cancellationToken);
+    internal async Task<List<StaleRemoval>> SettleForTestAsync(IReadOnlyList<StaleCandidate> candidates, DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        await SettleAsync(candidates, cutoff, cancellationToken);
 
     /// <summary>Submits one batch, for tests that interleave a change between the read and the delete.</summary>
     internal async Task<bool> SubmitForTestAsync(IReadOnlyList<StaleCandidate> candidates, CancellationToken cancellationToken) =>
@@ -275,9 +291,9 @@ public sealed partial class ConnectionRegistry
     /// <summary>
     /// Settles a batch that may have committed by reading its rows. A transaction is atomic: if any of its rows is still
     /// there, it did not commit, and none is counted here (the caller checks each one on its own). If every row is gone,
-    /// it committed (that every row was changed by others in the same moment is not credible for more than one row).
+    /// it most likely committed; a connection found alive elsewhere (a heartbeat moved its row) is kept all the same.
     /// </summary>
-    private async Task<List<StaleRemoval>> SettleAsync(IReadOnlyList<StaleCandidate> batch, CancellationToken cancellationToken)
+    private async Task<List<StaleRemoval>> SettleAsync(IReadOnlyList<StaleCandidate> batch, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         try
         {
@@ -295,12 +311,26 @@ public sealed partial class ConnectionRegistry
             return [];
         }
 
+        // Every row is gone: most likely this batch's lost attempt. But a heartbeat may have moved a row on (and the
+        // attempt then failed): a connection found alive elsewhere stays, and is not closed.
+        var settled = new List<StaleRemoval>(batch.Count);
         foreach (var candidate in batch)
         {
             Forget(candidate.Record.ConnectionId);
+            try
+            {
+                settled.Add(candidate.WasLive && await RunAsync(ct => GoneFromWhereReadAsync(candidate, cutoff, ct), cancellationToken) == StaleDisposition.StillLive
+                    ? new StaleRemoval(candidate, StaleDisposition.StillLive)
+                    : RemovedOutcome(candidate));
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.StaleBatchFailed(_logger, candidate.Partition, 1, e);
+                settled.Add(new StaleRemoval(candidate, StaleDisposition.Failed));
+            }
         }
 
-        return [.. batch.Select(RemovedOutcome)];
+        return settled;
     }
 
     private static StaleRemoval RemovedOutcome(StaleCandidate candidate) => new(candidate, Removed(candidate.WasLive));
@@ -331,6 +361,8 @@ public sealed partial class ConnectionRegistry
     /// <summary>The shard partition of a connection.</summary>
     internal string PartitionOf(string connectionId) => Partition(connectionId);
 
+    private sealed record PageRead(int Shard, StalePage Page, string? Next);
+
     private enum BatchOutcome
     {
         Removed,
@@ -338,6 +370,12 @@ public sealed partial class ConnectionRegistry
         Uncertain,
     }
 }
+
+/// <summary>A page of <see cref="ConnectionRegistry.FindStaleAsync"/>: stale rows of one partition, or the error that stopped its read.</summary>
+/// <param name="Partition">The shard partition.</param>
+/// <param name="Candidates">Its rows last seen at or before the cutoff (up to 1,000).</param>
+/// <param name="Error">Why the partition could not be read (after the registry's retries), or null.</param>
+public sealed record StalePage(string Partition, IReadOnlyList<StaleCandidate> Candidates, Exception? Error);
 
 /// <summary>A row the sweep read because its connection was last seen at or before the cutoff.</summary>
 /// <param name="Partition">The shard partition.</param>

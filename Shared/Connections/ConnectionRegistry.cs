@@ -320,11 +320,16 @@ public sealed partial class ConnectionRegistry
         Log.DuplicateResolved(_logger, connectionId);
         if (older.GetString("State") == Gone && newer.GetString("State") == Live)
         {
+            // Gone, and off the live row's key (as RemoveAsync does), so no instance that remembers it moves it back.
             newer["State"] = Gone;
             Forget(connectionId);
-            await _table.UpdateEntityAsync(new TableEntity(newer.PartitionKey, newer.RowKey) { ["State"] = Gone }, ETag.All, TableUpdateMode.Merge, cancellationToken);
-        }
+            if (newer.ETag == default)
+            {
+                newer.ETag = ETag.All;
+            }
 
+            newer = await MoveAsync(newer, connectionId, _time.GetUtcNow(), cancellationToken, awayFromRowKey: true);
+        }
         else if (newer.GetString("State") == Live)
         {
             Remember(connectionId, Known(newer, EpochOf(newer.RowKey)));
@@ -386,9 +391,10 @@ public sealed partial class ConnectionRegistry
     /// <summary>
     /// The row (with its state as the caller set it) last seen at <paramref name="now"/>, under the current epoch (never
     /// before the row's own; <paramref name="awayFromRowKey"/>: always after it): one atomic batch deleting it where it
-    /// was (conditional on the ETag read) and adding it there, or a replace in place when it is already there.
+    /// was (conditional on the ETag read) and adding it there, or a replace in place when it is already there. Returns the
+    /// row as written.
     /// </summary>
-    private async Task MoveAsync(TableEntity row, string connectionId, DateTimeOffset now, CancellationToken cancellationToken, bool awayFromRowKey = false)
+    private async Task<TableEntity> MoveAsync(TableEntity row, string connectionId, DateTimeOffset now, CancellationToken cancellationToken, bool awayFromRowKey = false)
     {
         var epoch = Math.Max(EpochStart(now), EpochOf(row.RowKey) + (awayFromRowKey ? _epochTicks : 0));
         var seen = row.GetDateTimeOffset("LastSeen") is { } s && s > now ? s : now;
@@ -411,6 +417,8 @@ public sealed partial class ConnectionRegistry
         {
             Remember(connectionId, Known(moved, epoch));
         }
+
+        return moved;
     }
 
     /// <summary>Deletes a row; one already gone is fine (the SDK answers 404 without throwing).</summary>
@@ -510,6 +518,9 @@ public sealed partial class ConnectionRegistry
 
         [LoggerMessage(EventId = 4004, EventName = "StaleBatchFailed", Level = LogLevel.Warning, Message = "Removing {Count} stale connections in partition {Partition} failed or its answer was lost; they are settled by reading or checked one by one")]
         public static partial void StaleBatchFailed(ILogger logger, string partition, int count, Exception exception);
+
+        [LoggerMessage(EventId = 4006, EventName = "StaleReadFailed", Level = LogLevel.Warning, Message = "Reading the stale connections of partition {Partition} failed; it waits for the next sweep")]
+        public static partial void StaleReadFailed(ILogger logger, string partition, Exception exception);
 
         [LoggerMessage(EventId = 4005, EventName = "DuplicateResolved", Level = LogLevel.Information, Message = "Connection {ConnectionId} had two rows (registrations that raced across an epoch edge); the older one is deleted")]
         public static partial void DuplicateResolved(ILogger logger, string connectionId);

@@ -72,10 +72,17 @@ public sealed partial class ConnectionSweeper(
         var closing = CloseAllAsync(closes.Reader, cancellationToken);
         try
         {
-            await foreach (var partition in registry.FindStaleAsync(cutoff, cancellationToken))
+            await foreach (var page in registry.FindStaleAsync(cutoff, cancellationToken))
             {
-                scanned += partition.Count;
-                foreach (var outcome in await registry.RemoveStaleAsync(partition, cutoff, cancellationToken))
+                if (page.Error is not null)
+                {
+                    // Logged by the registry; this shard waits for the next sweep, the others go on.
+                    failed++;
+                    continue;
+                }
+
+                scanned += page.Candidates.Count;
+                foreach (var outcome in await registry.RemoveStaleAsync(page.Candidates, cutoff, cancellationToken))
                 {
                     switch (outcome.Disposition)
                     {
@@ -92,13 +99,6 @@ public sealed partial class ConnectionSweeper(
                     }
                 }
             }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Reading a shard's stale range failed (after the registry's retries): the shards not reached wait for the
-            // next sweep, 90 s later. What was removed so far is still closed, pushed and recorded.
-            failed++;
-            Log.ReadFailed(logger, e);
         }
         finally
         {
@@ -169,9 +169,6 @@ public sealed partial class ConnectionSweeper(
 
         [LoggerMessage(EventId = 4203, EventName = "SweepCloseFailed", Level = LogLevel.Warning, Message = "Sweep removed connection {ConnectionId} but could not close it")]
         public static partial void CloseFailed(ILogger logger, string connectionId, Exception exception);
-
-        [LoggerMessage(EventId = 4204, EventName = "SweepReadFailed", Level = LogLevel.Warning, Message = "Sweep could not read the stale connections of a shard; the shards not reached wait for the next sweep")]
-        public static partial void ReadFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 4205, EventName = "SweepRecordFailed", Level = LogLevel.Warning, Message = "Sweep could not record its result")]
         public static partial void RecordFailed(ILogger logger, Exception exception);

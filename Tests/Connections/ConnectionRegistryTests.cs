@@ -343,8 +343,8 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         Assert.True(await registry.SubmitForTestAsync(committed, default)); // an attempt whose answer was lost
         await registry.HeartbeatAsync("dashboard", notCommitted[0].ConnectionId, null, default); // moves one row away
 
-        var settledCommitted = await registry.SettleForTestAsync(committed, default);
-        var settledNotCommitted = await registry.SettleForTestAsync(notCommitted, default);
+        var settledCommitted = await registry.SettleForTestAsync(committed, cutoff, default);
+        var settledNotCommitted = await registry.SettleForTestAsync(notCommitted, cutoff, default);
 
         Assert.Equal(committed, settledCommitted.Select(r => r.Candidate));
         Assert.All(settledCommitted, r => Assert.Equal(StaleDisposition.RemovedStale, r.Disposition));
@@ -446,10 +446,10 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Insert_RacingAcrossAnEpochEdge_LeavesOneRow(bool disconnectedFirst)
+    public async Task Register_OnAnInstanceBehindInTime_AcrossAnEpochEdge_FindsTheRowAhead(bool disconnectedFirst)
     {
-        // Two instances, one clock a little ahead: at an epoch edge their inserts land under neighbouring epochs, and the
-        // behind one's point reads do not look at the epoch ahead. The insert close to the edge looks there.
+        // Two instances, one clock a little ahead: at an epoch edge the one ahead writes under the next epoch, which the
+        // one behind reads too, so it neither adds a second row nor misses the tombstone.
         var (registry, table) = await CreateSingleShardAsync();
         var edgeTicks = _time.GetUtcNow().UtcTicks - (_time.GetUtcNow().UtcTicks % registry.Epoch.Ticks) + (2 * registry.Epoch.Ticks);
         var edge = new DateTimeOffset(edgeTicks, TimeSpan.Zero);
@@ -470,6 +470,39 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(["conn-1"], await ConnectionIdsIn(table));
         Assert.Equal(disconnectedFirst, await registry.GetAsync("conn-1", default) is null);
         Assert.Equal(disconnectedFirst ? 0 : 1, (await CountOf(registry)).Count);
+    }
+
+    [Theory]
+    [InlineData("live", "live", true)]
+    [InlineData("live", "gone", false)]
+    [InlineData("gone", "live", false)]
+    public async Task TwoRowsForOneConnection_AreResolvedToOne_GoneIfEitherWas(string olderState, string newerState, bool live)
+    {
+        // What two inserts racing across an epoch edge leave behind: the next reader keeps the row under the later epoch.
+        var (registry, table) = await CreateSingleShardAsync();
+        var now = _time.GetUtcNow();
+        var epoch = now.UtcTicks - (now.UtcTicks % registry.Epoch.Ticks);
+        foreach (var (ticks, state) in new[] { (epoch - registry.Epoch.Ticks, olderState), (epoch, newerState) })
+        {
+            await table.AddEntityAsync(new TableEntity("s000", $"e|{ticks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}|conn-1")
+            {
+                ["ConnectionId"] = "conn-1",
+                ["Hub"] = "dashboard",
+                ["ConnectedAt"] = now,
+                ["LastSeen"] = now,
+                ["State"] = state,
+            });
+        }
+
+        var record = await registry.GetAsync("conn-1", default);
+
+        Assert.Equal(live, record is not null);
+        Assert.Equal(["conn-1"], await ConnectionIdsIn(table));
+        await registry.HeartbeatAsync("dashboard", "conn-1", null, default);
+        _time.Advance(registry.Epoch);
+        await registry.HeartbeatAsync("dashboard", "conn-1", null, default); // a remembered row that was made gone is not moved back
+        Assert.Equal(live, await registry.GetAsync("conn-1", default) is not null);
+        Assert.Equal(["conn-1"], await ConnectionIdsIn(table));
     }
 
     private async Task<PresenceSnapshot> Count()
