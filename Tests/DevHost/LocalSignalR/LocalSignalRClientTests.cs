@@ -296,10 +296,19 @@ public sealed class LocalSignalRClientTests(AzuriteFixture azurite)
         var id = client.ConnectionId!;
         await harness.Upstream.WaitForAsync("connected", id); // the connection's keep-alive timer runs by now
 
-        // The client's own pings run on real time (15 s), so on the Service's clock it has been silent for 31 s.
-        time.Advance(TimeSpan.FromSeconds(31));
+        // The client's own pings run on real time (15 s), so on the Service's clock it has been silent for 31 s. The
+        // keep-alive timer may be armed a moment after the connected call (seen under load): move the clock until it fires.
+        await Eventually.WaitAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(31));
+                return Task.FromResult(closed.IsCompleted);
+            },
+            done => done,
+            Timeout,
+            "the Service to close the silent client");
 
-        var error = await closed.WaitAsync(Timeout);
+        var error = await closed;
         Assert.Contains("timeout", error?.Message, StringComparison.OrdinalIgnoreCase);
         var disconnected = await harness.Upstream.WaitForAsync("disconnected", id);
         Assert.Contains("timeout", disconnected.Body, StringComparison.OrdinalIgnoreCase);
