@@ -22,18 +22,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Storage:Prefix"] = DevHostServer.UniquePrefix(),
-        });
-        builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.AddDashboardCore();
-        builder.AddConnectionRegistry();
-        _host = builder.Build();
-        var storage = _host.Services.GetRequiredService<DashboardStorage>();
-        await storage.Table(ConnectionRegistryOptions.TableName).CreateIfNotExistsAsync();
+        _host = await RegistryHost.BuildAsync(azurite, DevHostServer.UniquePrefix(), _time);
         _sut = _host.Services.GetRequiredService<ConnectionRegistry>();
     }
 
@@ -556,20 +545,9 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     private async Task<(ConnectionRegistry Registry, TableClient Table)> CreateSingleShardAsync(string? prefix = null, TimeProvider? time = null)
     {
         _prefixOfSingleShard = prefix ?? DevHostServer.UniquePrefix();
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Storage:Prefix"] = _prefixOfSingleShard,
-            ["Registry:Shards"] = "1",
-        });
-        builder.Services.AddSingleton(time ?? _time);
-        builder.AddDashboardCore();
-        builder.AddConnectionRegistry();
-        var host = builder.Build();
+        var host = await RegistryHost.BuildAsync(azurite, _prefixOfSingleShard, time ?? _time, new Dictionary<string, string?> { ["Registry:Shards"] = "1" });
         _extraHosts.Add(host);
         var table = host.Services.GetRequiredService<DashboardStorage>().Table(ConnectionRegistryOptions.TableName);
-        await table.CreateIfNotExistsAsync();
         return (host.Services.GetRequiredService<ConnectionRegistry>(), table);
     }
 }

@@ -168,23 +168,18 @@ public sealed class ConnectionSweeperTests(AzuriteFixture azurite) : IAsyncLifet
 
     private async Task<(ConnectionRegistry Registry, ConnectionSweeper Sweeper)> CreateAsync(int shards = 16)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Storage:Prefix"] = _prefix,
             ["AzureSignalRConnectionString"] = "Endpoint=http://127.0.0.1:9/localsignalr;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;",
             ["Registry:Shards"] = shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var host = await RegistryHost.BuildAsync(azurite, _prefix, _time, settings, builder =>
+        {
+            builder.AddSignalRService();
+            builder.Services.AddSingleton<IConnectionCloser>(_service);
+            builder.Services.AddSingleton<IHubBroadcaster>(_service);
         });
-        builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.AddDashboardCore();
-        builder.AddSignalRService();
-        builder.AddConnectionRegistry();
-        builder.Services.AddSingleton<IConnectionCloser>(_service);
-        builder.Services.AddSingleton<IHubBroadcaster>(_service);
-        var host = builder.Build();
         _hosts.Add(host);
-        await host.Services.GetRequiredService<DashboardStorage>().Table(ConnectionRegistryOptions.TableName).CreateIfNotExistsAsync();
         return (host.Services.GetRequiredService<ConnectionRegistry>(), host.Services.GetRequiredService<ConnectionSweeper>());
     }
 
