@@ -15,7 +15,7 @@ namespace FunctionsDashboard.Functions.Sse;
 public sealed record EventHistory(string Stream, long LastSeq, IReadOnlyList<DashboardEvent> Events);
 
 /// <summary><c>GET /api/events/history?after={seq}&amp;limit={n}&amp;stream={s}</c>: gap fill for reconnecting clients.</summary>
-public sealed class EventHistoryFunction(EventLog log, IOptions<SseOptions> options)
+public sealed class EventHistoryFunction(RelayEventLog log, IOptions<SseOptions> options)
 {
     /// <summary>Default page size.</summary>
     public const int DefaultLimit = 100;
@@ -33,9 +33,9 @@ public sealed class EventHistoryFunction(EventLog log, IOptions<SseOptions> opti
 
         var limit = DefaultLimit;
         if (request.Query["limit"].FirstOrDefault() is { } limitText
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > EventLog.MaxReadLimit))
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > RelayEventLog.MaxReadLimit))
         {
-            return BadRequest($"'limit' must be an integer from 1 to {EventLog.MaxReadLimit}.");
+            return BadRequest($"'limit' must be an integer from 1 to {RelayEventLog.MaxReadLimit}.");
         }
 
         var stream = request.Query["stream"].FirstOrDefault() ?? options.Value.DefaultStream;

@@ -1,6 +1,6 @@
 namespace FunctionsDashboard.Relay;
 
-/// <summary>The outcome of <see cref="EventLog.AppendAsync"/>: every event is durably in the log and handed off.</summary>
+/// <summary>The outcome of <see cref="RelayEventLog.AppendAsync"/>: every event is durably in the log and handed off.</summary>
 /// <param name="Events">Each event with its stream and sequence number, in the order given.</param>
 public sealed record AppendResult(IReadOnlyList<AppendedEvent> Events)
 {

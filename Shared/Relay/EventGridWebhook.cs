@@ -11,7 +11,7 @@ namespace FunctionsDashboard.Relay;
 /// transient (storage down or slow, app not ready) is a 503 with <c>Retry-After</c>.
 /// </summary>
 public sealed class EventGridWebhook(
-    EventLog eventLog,
+    RelayEventLog eventLog,
     Readiness readiness,
     RelayStats stats,
     IOptions<RelayOptions> options,

@@ -27,7 +27,7 @@ public sealed class RelayDelivery
 
     private static readonly ResiliencePropertyKey<StoredEvent> EventKey = new("relay-delivery.event");
 
-    private readonly EventLog _eventLog;
+    private readonly RelayEventLog _eventLog;
     private readonly IHubBroadcaster _broadcaster;
     private readonly DeliveryStateStore _states;
     private readonly DeadLetterStore _deadLetters;
@@ -41,7 +41,7 @@ public sealed class RelayDelivery
 
     /// <summary>Creates the delivery service.</summary>
     internal RelayDelivery(
-        EventLog eventLog,
+        RelayEventLog eventLog,
         IHubBroadcaster broadcaster,
         DeliveryStateStore states,
         DeadLetterStore deadLetters,

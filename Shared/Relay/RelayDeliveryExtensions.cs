@@ -38,7 +38,7 @@ public static class RelayDeliveryExtensions
         services.TryAddSingleton<DeliveryStateStore>();
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton(sp => new RelayDelivery(
-            sp.GetRequiredService<EventLog>(),
+            sp.GetRequiredService<RelayEventLog>(),
             sp.GetRequiredService<IHubBroadcaster>(),
             sp.GetRequiredService<DeliveryStateStore>(),
             sp.GetRequiredService<DeadLetterStore>(),

@@ -7,7 +7,7 @@ namespace FunctionsDashboard.Relay;
 /// The durable hand-off from the webhook to the delivery function: one Storage queue message (queue
 /// <see cref="RelayStorageNames.DeliveryQueue"/>, Base64 as the Functions queue trigger expects) per committed range of
 /// one stream. The events themselves stay in the event log (a queue message holds at most 64 KiB; an event up to 1 MiB):
-/// the consumer reads <c>EventLog.ReadAfterAsync(Stream, FirstSeq - 1, LastSeq - FirstSeq + 1)</c>.
+/// the consumer reads <c>RelayEventLog.ReadAfterAsync(Stream, FirstSeq - 1, LastSeq - FirstSeq + 1)</c>.
 /// At least once: a range may be handed off again after a crash (see docs/relay.md), so consumers drop repeats by seq.
 /// </summary>
 /// <param name="V">Contract version; <see cref="CurrentVersion"/>.</param>

@@ -1,3 +1,4 @@
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,7 +41,9 @@ public static class RelayExtensions
 
         services.TryAddSingleton<RelayStats>();
         services.TryAddSingleton<IRelayHandOff, QueueRelayHandOff>();
-        services.TryAddSingleton<EventLog>();
+        services.TryAddSingleton<RelayEventLog>();
+        services.TryAddSingleton<IEventLogReader, EventLogReaderAdapter>();
+        services.TryAddSingleton<IEventAudience, EveryoneAudience>();
         services.TryAddSingleton<EventGridWebhook>();
         services.AddHostedService<RelayOutboxSweeper>();
         return builder;

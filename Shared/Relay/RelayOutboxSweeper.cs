@@ -7,11 +7,11 @@ namespace FunctionsDashboard.Relay;
 
 /// <summary>
 /// Every <see cref="RelayOptions.OutboxSweepInterval"/>, once the app is ready, hands off again the committed ranges that
-/// have been pending longer than <see cref="RelayOptions.PendingGrace"/> (<see cref="EventLog.RecoverPendingAsync"/>).
+/// have been pending longer than <see cref="RelayOptions.PendingGrace"/> (<see cref="RelayEventLog.RecoverPendingAsync"/>).
 /// The safety net behind "a redelivery of a pending event re-hands it off": it also covers Event Grid giving up.
 /// </summary>
 internal sealed class RelayOutboxSweeper(
-    EventLog eventLog,
+    RelayEventLog eventLog,
     Readiness readiness,
     IOptions<RelayOptions> options,
     TimeProvider timeProvider,

@@ -16,13 +16,13 @@ public sealed partial class EventFanout : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly EventLog _log;
+    private readonly RelayEventLog _log;
     private readonly SseOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<EventFanout> _logger;
 
     /// <summary>Creates the fan-out.</summary>
-    public EventFanout(EventLog log, IOptions<SseOptions> options, TimeProvider timeProvider, ILogger<EventFanout> logger)
+    public EventFanout(RelayEventLog log, IOptions<SseOptions> options, TimeProvider timeProvider, ILogger<EventFanout> logger)
     {
         _log = log;
         _options = options.Value;
@@ -153,7 +153,7 @@ public sealed partial class EventFanout : IAsyncDisposable
             IReadOnlyList<StoredEvent> events;
             try
             {
-                events = await _owner._log.ReadAfterAsync(_stream, _lastSeq, EventLog.MaxReadLimit, token);
+                events = await _owner._log.ReadAfterAsync(_stream, _lastSeq, RelayEventLog.MaxReadLimit, token);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -16,7 +16,7 @@ namespace FunctionsDashboard.Sse;
 /// Every frame is flushed as it is written. Host-agnostic: it writes to a <see cref="Stream"/>.
 /// </summary>
 public sealed partial class SseSession(
-    EventLog log,
+    RelayEventLog log,
     EventFanout fanout,
     IOptions<SseOptions> sseOptions,
     IOptions<DashboardOptions> dashboardOptions,

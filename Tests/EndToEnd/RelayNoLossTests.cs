@@ -245,14 +245,14 @@ public sealed class RelayNoLossTests(AzuriteFixture azurite, ITestOutputHelper o
 
     private static async Task AssertLogExactlyOnceAsync(DevHostServer server, List<string> ids, Dictionary<string, string> streamOf)
     {
-        var log = server.Services.GetRequiredService<EventLog>();
+        var log = server.Services.GetRequiredService<RelayEventLog>();
         foreach (var group in ids.GroupBy(id => streamOf[id]))
         {
             var stream = StreamName.From("/" + group.Key.Replace('-', '/'));
             var stored = new List<StoredEvent>();
             while (true)
             {
-                var page = await log.ReadAfterAsync(stream, stored.Count == 0 ? 0 : stored[^1].Seq, EventLog.MaxReadLimit, CancellationToken.None);
+                var page = await log.ReadAfterAsync(stream, stored.Count == 0 ? 0 : stored[^1].Seq, RelayEventLog.MaxReadLimit, CancellationToken.None);
                 if (page.Count == 0)
                 {
                     break;

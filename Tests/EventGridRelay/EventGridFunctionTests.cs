@@ -99,7 +99,7 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
 
         var seqs = acks.SelectMany(a => a!.Events).Select(e => e.Seq).Order().ToList();
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), seqs);
-        var eventLog = server.Services.GetRequiredService<EventLog>();
+        var eventLog = server.Services.GetRequiredService<RelayEventLog>();
         Assert.Equal(200, (await eventLog.ReadAfterAsync("orders", 0, 1000, CancellationToken.None)).Count);
         var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainAsync(Queue(server)), "orders");
         Assert.Equal(200, handOffs.Count);

@@ -12,12 +12,12 @@ namespace FunctionsDashboard.Tests.Relay;
 
 /// <summary>
 /// The relay's services on the shared Azurite under a fresh storage prefix, provisioned, with no hosted service running.
-/// <see cref="CreateLog"/> builds extra <see cref="EventLog"/> instances: each one is an app instance (or a restart).
+/// <see cref="CreateLog"/> builds extra <see cref="RelayEventLog"/> instances: each one is an app instance (or a restart).
 /// </summary>
 internal sealed class EventLogHarness : IAsyncDisposable
 {
     private readonly IHost _host;
-    private readonly List<EventLog> _logs = [];
+    private readonly List<RelayEventLog> _logs = [];
 
     private EventLogHarness(IHost host) => _host = host;
 
@@ -53,9 +53,9 @@ internal sealed class EventLogHarness : IAsyncDisposable
         return harness;
     }
 
-    public EventLog CreateLog(IRelayHandOff? handOff = null, TimeProvider? time = null, RelayStats? stats = null)
+    public RelayEventLog CreateLog(IRelayHandOff? handOff = null, TimeProvider? time = null, RelayStats? stats = null)
     {
-        var log = ActivatorUtilities.CreateInstance<EventLog>(
+        var log = ActivatorUtilities.CreateInstance<RelayEventLog>(
             Services,
             handOff ?? Services.GetRequiredService<IRelayHandOff>(),
             time ?? TimeProvider.System,

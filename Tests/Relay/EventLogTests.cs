@@ -86,7 +86,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         var b = harness.CreateLog();
 
         // Both instances receive ids 0..79 (Event Grid redelivering to another instance); a also gets 80..119, b 120..159.
-        Task<AppendResult> Call(EventLog log, IEnumerable<int> ids) => Task.Run(() => log.AppendAsync([.. ids.Select(i => EventLogHarness.Event($"e{i}"))], CancellationToken.None));
+        Task<AppendResult> Call(RelayEventLog log, IEnumerable<int> ids) => Task.Run(() => log.AppendAsync([.. ids.Select(i => EventLogHarness.Event($"e{i}"))], CancellationToken.None));
         var calls = Enumerable.Range(0, 8).SelectMany(k => new[]
         {
             Call(a, Enumerable.Range(k * 10, 10)),

@@ -70,7 +70,7 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public EventLog Log => Services.GetRequiredService<EventLog>();
+    public RelayEventLog Log => Services.GetRequiredService<RelayEventLog>();
 
     public static async Task<RelayDeliveryHarness> CreateAsync(string connectionString, RelayDeliveryOptions? options = null)
     {

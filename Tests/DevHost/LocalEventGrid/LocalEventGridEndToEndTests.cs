@@ -114,7 +114,7 @@ public sealed class LocalEventGridEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(401, letter.GetProperty("lastHttpStatusCode").GetInt32());
         Assert.Contains("validation handshake failed", letter.GetProperty("lastDeliveryOutcome").GetString(), StringComparison.Ordinal);
         Assert.True(letter.TryGetProperty("publishTime", out _) && letter.TryGetProperty("lastDeliveryAttemptTime", out _));
-        Assert.Empty(await server.Services.GetRequiredService<EventLog>().ListStreamsAsync(CancellationToken.None));
+        Assert.Empty(await server.Services.GetRequiredService<RelayEventLog>().ListStreamsAsync(CancellationToken.None));
     }
 
     private Task<DevHostServer> StartAsync(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
@@ -151,8 +151,8 @@ public sealed class LocalEventGridEndToEndTests(AzuriteFixture azurite)
     /// <summary>Every id is in the stream exactly once, seqs are 1..N without gaps, and each seq was handed off exactly once.</summary>
     private static async Task AssertExactlyOnceAsync(DevHostServer server, string stream, IReadOnlyCollection<string> ids)
     {
-        var log = server.Services.GetRequiredService<EventLog>();
-        var stored = await log.ReadAfterAsync(stream, 0, EventLog.MaxReadLimit, CancellationToken.None);
+        var log = server.Services.GetRequiredService<RelayEventLog>();
+        var stored = await log.ReadAfterAsync(stream, 0, RelayEventLog.MaxReadLimit, CancellationToken.None);
         Assert.Equal(Enumerable.Range(1, ids.Count).Select(i => (long)i), stored.Select(e => e.Seq));
         Assert.Equal(ids.Order(StringComparer.Ordinal), stored.Select(e => e.Id).Order(StringComparer.Ordinal));
 

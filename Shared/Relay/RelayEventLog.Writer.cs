@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FunctionsDashboard.Relay;
 
-public sealed partial class EventLog
+public sealed partial class RelayEventLog
 {
     /// <summary>
     /// The one in-process writer of a stream. Requests queue their events; a loop (running only while there is work) takes
@@ -13,7 +13,7 @@ public sealed partial class EventLog
     /// ranges from the outbox rides along with the next transaction, or is written on its own when the queue is empty.
     /// All state below <see cref="_gate"/> is touched only by the loop.
     /// </summary>
-    private sealed class StreamWriter(EventLog log, string stream)
+    private sealed class StreamWriter(RelayEventLog log, string stream)
     {
         /// <summary>Head + event row + id row per event: at most 100 operations in one transaction.</summary>
         internal const int MaxEventsPerCommit = 49;

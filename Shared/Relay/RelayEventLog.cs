@@ -17,7 +17,7 @@ namespace FunctionsDashboard.Relay;
 /// commit and the hand-off). Writes to one stream are group-committed by one in-process writer, so concurrent webhook
 /// calls share transactions instead of fighting over the head row. See docs/relay.md.
 /// </summary>
-public sealed partial class EventLog : IAsyncDisposable, IDisposable
+public sealed partial class RelayEventLog : IAsyncDisposable, IDisposable
 {
     /// <summary>Largest page <see cref="ReadAfterAsync"/> returns.</summary>
     public const int MaxReadLimit = 1000;
@@ -28,7 +28,7 @@ public sealed partial class EventLog : IAsyncDisposable, IDisposable
     private readonly RelayOptions _options;
     private readonly ResiliencePipeline _writePipeline;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger<EventLog> _logger;
+    private readonly ILogger<RelayEventLog> _logger;
     private readonly TableClient _writeTable;
     private readonly TableClient _readTable;
     private readonly BlobContainerClient _writePayloads;
@@ -36,14 +36,14 @@ public sealed partial class EventLog : IAsyncDisposable, IDisposable
     private volatile bool _disposing;
 
     /// <summary>Creates the event log.</summary>
-    public EventLog(
+    public RelayEventLog(
         DashboardStorage storage,
         IRelayHandOff handOff,
         RelayStats stats,
         IOptions<RelayOptions> options,
         ResiliencePipelineProvider<string> pipelines,
         TimeProvider timeProvider,
-        ILogger<EventLog> logger)
+        ILogger<RelayEventLog> logger)
     {
         _handOff = handOff;
         _stats = stats;
