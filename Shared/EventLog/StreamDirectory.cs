@@ -25,6 +25,7 @@ internal sealed class StreamDirectory : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private Task? _loop;
+    private int _disposed;
 
     public StreamDirectory(DashboardStorage storage, IOptions<EventLogOptions> options, TimeProvider timeProvider, ILogger logger)
     {
@@ -72,7 +73,10 @@ internal sealed class StreamDirectory : IAsyncDisposable
         _dirty.AddOrUpdate(head.Stream, head, (_, old) => IsAhead(head, old) ? head : old);
         lock (_gate)
         {
-            _loop ??= Task.Run(RunAsync);
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                _loop ??= Task.Run(RunAsync);
+            }
         }
     }
 
@@ -110,6 +114,11 @@ internal sealed class StreamDirectory : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_loop is { } loop)
         {
@@ -117,7 +126,6 @@ internal sealed class StreamDirectory : IAsyncDisposable
         }
 
         await FlushAsync(CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopping.Dispose();
     }
 
     private static bool IsAhead(HeadRow head, HeadRow old) =>

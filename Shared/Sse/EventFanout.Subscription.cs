@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Sources;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 
 namespace FunctionsDashboard.Sse;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using System.Text;
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Relay;
@@ -63,6 +64,16 @@ internal sealed class EventLogHarness : IAsyncDisposable
         _logs.Add(log);
         return log;
     }
+
+    /// <summary>The stored head row of a stream: the directory says which day bucket holds it.</summary>
+    public async Task<TableEntity> HeadEntityAsync(string stream)
+    {
+        var directory = (await Storage.Table(RelayStorageNames.StreamDirectoryTable).GetEntityAsync<TableEntity>("streams", stream)).Value;
+        return (await BucketTable(directory.GetString("Bucket")).GetEntityAsync<TableEntity>(stream, "head")).Value;
+    }
+
+    /// <summary>The bucket table of a day (<c>yyyyMMdd</c>).</summary>
+    public TableClient BucketTable(string day) => Storage.Table("evlog" + day);
 
     public static IncomingEvent Event(string id, string stream = "orders", string? dataJson = null) =>
         new(id, stream, "Order.Created", "/orders", "orders/" + id, new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.FromHours(1)),

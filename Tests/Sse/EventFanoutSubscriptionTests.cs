@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Sse;
 using FunctionsDashboard.Tests.Infrastructure;
