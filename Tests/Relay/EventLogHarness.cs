@@ -1,6 +1,7 @@
 using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
@@ -8,6 +9,7 @@ using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsDashboard.Tests.Relay;
 
@@ -54,13 +56,20 @@ internal sealed class EventLogHarness : IAsyncDisposable
         return harness;
     }
 
-    public RelayEventLog CreateLog(IRelayHandOff? handOff = null, TimeProvider? time = null, RelayStats? stats = null)
+    public RelayEventLog CreateLog(
+        IRelayHandOff? handOff = null,
+        TimeProvider? time = null,
+        RelayStats? stats = null,
+        IEnumerable<IEventLogCommitListener>? listeners = null,
+        ILoggerFactory? loggers = null)
     {
         var log = ActivatorUtilities.CreateInstance<RelayEventLog>(
             Services,
             handOff ?? Services.GetRequiredService<IRelayHandOff>(),
             time ?? TimeProvider.System,
-            stats ?? new RelayStats(TimeProvider.System));
+            stats ?? new RelayStats(TimeProvider.System),
+            listeners ?? [],
+            loggers ?? Services.GetRequiredService<ILoggerFactory>());
         _logs.Add(log);
         return log;
     }
