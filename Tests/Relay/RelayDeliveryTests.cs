@@ -301,7 +301,7 @@ public sealed class RelayDeliveryTests(AzuriteFixture azurite)
     [Fact]
     public async Task RedriveAsync_DeadLetteredEvents_QueuedAsRedriveMessagesThenDeliveredAndRemoved()
     {
-        await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString);
+        await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString, new RelayDeliveryOptions { AttemptTimeout = RelayDeliveryHarness.AttemptTimeout, MaxAttempts = 2 });
         var message = await h.AppendAsync(Stream, 4);
         h.Broadcaster.Fail = (seq, _) => seq is 2 or 3 ? FakeBroadcaster.Status(HttpStatusCode.ServiceUnavailable) : null;
         await h.Delivery.DeliverAsync(message, CancellationToken.None);
