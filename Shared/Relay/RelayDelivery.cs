@@ -1,5 +1,5 @@
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Sse;
+using FunctionsDashboard.EventLog;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using FunctionsDashboard.Health;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Sse;
