@@ -17,6 +17,9 @@ public sealed class EventLogOptions
     /// <summary>Default of <see cref="DirectoryInterval"/>: 500 ms.</summary>
     public static readonly TimeSpan DefaultDirectoryInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Default of <see cref="MinCommitInterval"/>: 20 ms.</summary>
+    public static readonly TimeSpan DefaultMinCommitInterval = TimeSpan.FromMilliseconds(20);
+
     /// <summary>
     /// How long events are kept (default 7 days, 1 to 365 days). Events live in day buckets; a bucket is dropped whole
     /// once its whole day is older than this, so an event is kept at least this long and at most one day longer.
@@ -35,4 +38,13 @@ public sealed class EventLogOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
     public TimeSpan DirectoryInterval { get; set; } = DefaultDirectoryInterval;
+
+    /// <summary>
+    /// Under load, a stream's writer starts a commit at most this often (default 20 ms, 0 to 1 s; 0 = as fast as storage
+    /// answers). Events arriving meanwhile join the next commit. This bounds each instance to 50 commits/s per stream,
+    /// which keeps 20 streams inside a storage account's 20,000 transactions/s (docs/event-log.md); an idle writer
+    /// commits at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan MinCommitInterval { get; set; } = DefaultMinCommitInterval;
 }

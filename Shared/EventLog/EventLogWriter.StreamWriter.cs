@@ -40,6 +40,7 @@ public sealed partial class EventLogWriter
         private readonly SemaphoreSlim _moreWork = new(0);
         private readonly AbandonedTokens _abandoned = new();
         private bool _running;
+        private long _lastCommit;
         private bool _flushFailed;
         private Task _loop = Task.CompletedTask;
         private HeadRow? _head;
@@ -118,6 +119,12 @@ public sealed partial class EventLogWriter
         {
             while (true)
             {
+                if (PaceDelay() is { } pace)
+                {
+                    // Under load, wait for the commit interval: the queue fills meanwhile, so the next commit carries more.
+                    await Task.Delay(pace, log._timeProvider);
+                }
+
                 List<PendingEvent> batch;
                 RecoveryRequest? recovery = null;
                 AheadReport? report = null;
@@ -143,6 +150,7 @@ public sealed partial class EventLogWriter
                 {
                     if (batch.Count > 0)
                     {
+                        _lastCommit = log._timeProvider.GetTimestamp();
                         await CommitAsync(batch);
                     }
                     else if (recovery is not null)
@@ -176,6 +184,27 @@ public sealed partial class EventLogWriter
                     _head = null;
                 }
             }
+        }
+
+        /// <summary>How long to wait before the next commit (<see cref="EventLogOptions.MinCommitInterval"/>), or null.</summary>
+        private TimeSpan? PaceDelay()
+        {
+            var interval = log._store.Options.MinCommitInterval;
+            if (interval <= TimeSpan.Zero || _lastCommit == 0)
+            {
+                return null;
+            }
+
+            lock (_gate)
+            {
+                if (_queue.Count == 0)
+                {
+                    return null;
+                }
+            }
+
+            var remaining = interval - log._timeProvider.GetElapsedTime(_lastCommit);
+            return remaining > TimeSpan.Zero ? remaining : null;
         }
 
         /// <summary>True when work arrived within <paramref name="delay"/> (false at once when shutting down).</summary>

@@ -21,7 +21,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     private readonly ConcurrentDictionary<string, StreamWriter> _writers = new(StringComparer.Ordinal);
     private readonly EventLogStore _store;
     private readonly IRelayHandOff _handOff;
-    private readonly IEventLogCommitListener[] _listeners;
+    private readonly EventLogCommitListeners _listeners;
     private readonly RelayStats _stats;
     private readonly RelayOptions _options;
     private readonly ResiliencePipeline _writePipeline;
@@ -33,7 +33,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     internal EventLogWriter(
         EventLogStore store,
         IRelayHandOff handOff,
-        IEnumerable<IEventLogCommitListener> listeners,
+        EventLogCommitListeners listeners,
         RelayStats stats,
         IOptions<RelayOptions> options,
         ResiliencePipelineProvider<string> pipelines,
@@ -42,7 +42,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     {
         _store = store;
         _handOff = handOff;
-        _listeners = [.. listeners];
+        _listeners = listeners;
         _stats = stats;
         _options = options.Value;
         _writePipeline = pipelines.GetPipeline(RelayPipelines.Write);
@@ -179,13 +179,25 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
 
     private void Notify(string stream, string generation, IReadOnlyList<StoredEvent> events)
     {
-        if (_listeners.Length == 0 || events.Count == 0)
+        IReadOnlyList<IEventLogCommitListener> listeners;
+        try
+        {
+            listeners = _listeners.All;
+        }
+        catch (Exception e)
+        {
+            // A listener that cannot be built must not fail a durable commit: the queue hand-off still delivers.
+            EventLogLog.ListenerFailed(_logger, stream, nameof(IEventLogCommitListener), e);
+            return;
+        }
+
+        if (listeners.Count == 0 || events.Count == 0)
         {
             return;
         }
 
         var committed = new CommittedEvents(stream, generation, events);
-        foreach (var listener in _listeners)
+        foreach (var listener in listeners)
         {
             try
             {

@@ -23,7 +23,7 @@ public sealed class RelayEventLog : IAsyncDisposable, IDisposable
     public RelayEventLog(
         DashboardStorage storage,
         IRelayHandOff handOff,
-        IEnumerable<IEventLogCommitListener> listeners,
+        EventLogCommitListeners listeners,
         RelayStats stats,
         IOptions<RelayOptions> options,
         IOptions<EventLogOptions> eventLogOptions,

@@ -46,6 +46,7 @@ public static class RelayExtensions
 
         services.TryAddSingleton<RelayStats>();
         services.TryAddSingleton<IRelayHandOff, QueueRelayHandOff>();
+        services.TryAddSingleton<EventLogCommitListeners>();
         services.TryAddSingleton<RelayEventLog>();
         services.TryAddSingleton(sp => sp.GetRequiredService<RelayEventLog>().Writer);
         services.TryAddSingleton(sp => sp.GetRequiredService<RelayEventLog>().Reader);

@@ -38,6 +38,7 @@ internal sealed class EventLogHarness : IAsyncDisposable
             ["AzureWebJobsStorage"] = connectionString,
             ["Storage:Prefix"] = DevHostServer.UniquePrefix(),
             ["Relay:WebhookSecret"] = "test-secret",
+            ["Relay:Delivery:SafetyNetDelay"] = "00:00:00", // these tests read the hand-off queue at once
         };
         foreach (var (key, value) in settings ?? [])
         {
@@ -68,7 +69,7 @@ internal sealed class EventLogHarness : IAsyncDisposable
             handOff ?? Services.GetRequiredService<IRelayHandOff>(),
             time ?? TimeProvider.System,
             stats ?? new RelayStats(TimeProvider.System),
-            listeners ?? [],
+            EventLogCommitListeners.Of([.. listeners ?? []]),
             loggers ?? Services.GetRequiredService<ILoggerFactory>());
         _logs.Add(log);
         return log;
