@@ -82,7 +82,7 @@ internal sealed class BenchServer(WebApplication app, Uri address) : IAsyncDispo
             ["AzureWebJobsStorage"] = storage,
             ["Storage:Prefix"] = "d" + Guid.NewGuid().ToString("N")[..8],
             ["Relay:WebhookSecret"] = Secret,
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("DELIVERYBENCH_LOG") ?? "Warning",
             ["Logging:LogLevel:Polly"] = "Error",
             ["Logging:LogLevel:FunctionsDashboard.SignalR"] = "Error",
         };

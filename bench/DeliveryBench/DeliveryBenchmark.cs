@@ -64,6 +64,7 @@ internal static class DeliveryBenchmark
         {
             foreach (var batch in settings.Batches)
             {
+                Console.Error.WriteLine($"starting DevHost ({batch}/message)");
                 devHosts[batch] = await BenchServer.StartDevHostAsync(root, storage, new Dictionary<string, string?>
                 {
                     ["Relay:Delivery:MaxEventsPerMessage"] = batch.ToString(CultureInfo.InvariantCulture),
@@ -104,6 +105,7 @@ internal static class DeliveryBenchmark
 
     private static async Task<LatencyResult> BareRowAsync(BenchSettings settings, HttpClient http, BenchServer bare)
     {
+        Console.Error.WriteLine("bare-sse row");
         var run = new LatencyRun(settings.Clients, settings.Rate, settings.Warmup, settings.Duration);
         await using var clients = await run.ConnectSseAsync(http, new Uri(bare.Address, "/sse"), e => e);
         var publish = new Uri(bare.Address, "/publish");
