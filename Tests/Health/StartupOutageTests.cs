@@ -114,3 +114,21 @@ internal static class CancellationTokenWaits
         return done.Task;
     }
 }
+
+/// <summary>Only configuration defects stop the host: a bad Startup option does, with a message that names it.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class StartupOptionsTests(AzuriteFixture azurite)
+{
+    [Theory]
+    [InlineData("Startup:MaxRetryDelay", "00:00:00")]
+    [InlineData("Startup:AttemptTimeout", "01:00:00")]
+    public async Task Start_StartupOptionOutOfRange_StopsTheHostNamingIt(string setting, string value)
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { [setting] = value }, waitUntilReady: false);
+        });
+
+        Assert.Contains(setting.Split(':')[1], error.Message, StringComparison.Ordinal);
+    }
+}
