@@ -16,6 +16,49 @@ require_tools() {
   [ "$major" -ge 20 ] || die "Node.js 20+ is required (found $(node --version))."
 }
 
+# Chromium for the browser tests (Tests/Browser drives it through playwright-core, which never downloads a browser).
+# Looks at CHROMIUM_PATH, then CHROMIUM_CANDIDATES (paths or names on PATH; default below) and exports CHROMIUM_PATH.
+# When none is there it installs Debian's/Ubuntu's `chromium` package if it can (root with apt-get); otherwise it stops
+# at once with the exact command to run. `./test.sh --check` runs only these checks.
+CHROMIUM_CANDIDATES="${CHROMIUM_CANDIDATES:-/usr/bin/chromium chromium chromium-browser google-chrome-stable google-chrome}"
+find_chromium() {
+  local c p
+  for c in $CHROMIUM_CANDIDATES; do
+    if [ "${c#/}" != "$c" ]; then p="$c"; else p="$(command -v "$c" 2>/dev/null || true)"; fi
+    if [ -n "$p" ] && [ -x "$p" ]; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+chromium_install_command() {
+  if command -v apt-get >/dev/null 2>&1; then echo "sudo apt-get update && sudo apt-get install -y chromium"
+  elif command -v dnf >/dev/null 2>&1; then echo "sudo dnf install -y chromium"
+  elif command -v brew >/dev/null 2>&1; then echo "brew install --cask chromium && export CHROMIUM_PATH=\"/Applications/Chromium.app/Contents/MacOS/Chromium\""
+  else echo "install Chromium with your package manager, then export CHROMIUM_PATH=/path/to/chromium"
+  fi
+}
+
+ensure_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    [ -x "$CHROMIUM_PATH" ] || die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file. Point it at Chromium, or unset it to use /usr/bin/chromium."
+    export CHROMIUM_PATH
+    return 0
+  fi
+  local found
+  if found="$(find_chromium)"; then export CHROMIUM_PATH="$found"; return 0; fi
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Chromium not found (the browser tests need it); installing Debian's chromium package with apt-get"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+      || die "installing chromium with apt-get failed (output above). Install it by hand: apt-get update && apt-get install -y chromium"
+    found="$(find_chromium)" || die "apt-get installed chromium but it is not at any of: $CHROMIUM_CANDIDATES. Set CHROMIUM_PATH."
+    export CHROMIUM_PATH="$found"
+    return 0
+  fi
+  die "Chromium is required for the browser tests and was not found (looked for: $CHROMIUM_CANDIDATES).
+  Install it:  $(chromium_install_command)
+  or point CHROMIUM_PATH at an installed Chromium or Chrome, then run ./test.sh again."
+}
+
 # Installs the npm packages (Azurite, the SignalR client, the browser driver) when missing or out of date.
 ensure_node_modules() {
   if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
