@@ -102,7 +102,9 @@ start_azurite() {
   for p in "$blob" "$queue" "$table"; do
     port_in_use "$p" && die "port $p is already in use (another Azurite?). Stop it, or choose ports with AZURITE_BLOB_PORT/AZURITE_QUEUE_PORT/AZURITE_TABLE_PORT."
   done
-  node "$ROOT/node_modules/azurite/dist/src/azurite.js" --silent \
+  # Azurite runs in its own process group, so the terminal's Ctrl-C (SIGINT to the foreground group) does not reach it:
+  # the script stops it itself, after DevHost, so DevHost never runs against a dead Azurite.
+  in_own_process_group node "$ROOT/node_modules/azurite/dist/src/azurite.js" --silent \
     --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" --tableHost 127.0.0.1 --tablePort "$table" \
     --skipApiVersionCheck --disableTelemetry "$@" >"$log" 2>&1 &
   AZURITE_PID=$!
@@ -111,14 +113,27 @@ start_azurite() {
   done
 }
 
-# stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL. Leaves nothing running.
+# in_own_process_group CMD...: execs CMD as the leader of a new process group (setsid, or perl's setpgrp on macOS).
+in_own_process_group() {
+  if command -v setsid >/dev/null 2>&1; then exec setsid "$@"
+  elif command -v perl >/dev/null 2>&1; then exec perl -e 'setpgrp(0, 0); exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!"' "$@"
+  else exec "$@"
+  fi
+}
+
+# stop_pid PID NAME [SECONDS]: SIGTERM, wait up to SECONDS (default 10), then SIGKILL. Leaves nothing running.
 stop_pid() {
-  local pid=$1 name=$2
+  local pid=$1 name=$2 seconds=${3:-10}
   [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }; sleep 0.2; done
-  say "$name did not stop on SIGTERM; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local i
+    for (( i = 0; i < seconds * 20; i++ )); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name did not stop on SIGTERM within ${seconds} s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
   wait "$pid" 2>/dev/null || true
+  say "$name stopped"
 }

@@ -154,6 +154,12 @@ internal sealed class LocalUpstreamCaller : IDisposable
 
             return reply;
         }
+        catch (Exception e) when (_stopping.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
+        {
+            // Cut short by DevHost's own stop: not an upstream failure.
+            LocalSignalRLog.UpstreamSkipped(_logger, category, eventName, connection.ConnectionId);
+            return UpstreamReply.None;
+        }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidDataException)
         {
             _faults.CountUpstreamFailed();
