@@ -34,10 +34,11 @@ mkdir -p .run "$AZURITE_LOCATION"
 AZURITE_PID=""
 DEVHOST_PID=""
 # Ctrl-C sends SIGINT to DevHost and this script (Azurite is in its own process group). DevHost stops within its
-# shutdown timeout (3 s); only then is Azurite stopped, so nothing in DevHost talks to a dead Azurite on the way out.
+# shutdown timeout (3 s); only then is Azurite stopped, so DevHost never talks to a dead Azurite on the way out.
 cleanup() {
   trap - EXIT INT TERM
   trap '' INT  # a second Ctrl-C must not cut the stop short and leave Azurite running
+  trap '' PIPE  # a terminal pipe (| tee) that Ctrl-C closed must not kill the script before Azurite is stopped
   say "Stopping DevHost, then Azurite"
   stop_pid "$DEVHOST_PID" DevHost 8
   stop_pid "$AZURITE_PID" Azurite 5
@@ -54,7 +55,9 @@ if [ "$BLOB_PORT$QUEUE_PORT$TABLE_PORT" != "100001000110002" ]; then
 fi
 
 say "Starting DevHost on http://127.0.0.1:$PORT"
-dotnet "$DEVHOST_DLL" --DevHost:Root="$ROOT" --urls "http://127.0.0.1:$PORT" &
+# `trap - INT` undoes bash's rule that background jobs ignore SIGINT (.NET keeps an ignored SIGINT ignored), so
+# Ctrl-C reaches DevHost directly and it starts stopping at once; cleanup then waits for it before stopping Azurite.
+( trap - INT; exec dotnet "$DEVHOST_DLL" --DevHost:Root="$ROOT" --urls "http://127.0.0.1:$PORT" ) &
 DEVHOST_PID=$!
 say "DevHost pid $DEVHOST_PID"
 if wait_for_port "$PORT" 60 "$DEVHOST_PID"; then

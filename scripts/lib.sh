@@ -4,8 +4,9 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AZURITE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # Azurite's published well-known dev key
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# Both survive a closed stderr (e.g. `./run.sh | tee log` after Ctrl-C killed tee).
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2 2>/dev/null || true; }
+die() { printf 'error: %s\n' "$*" >&2 2>/dev/null || true; exit 1; }
 
 require_tools() {
   command -v dotnet >/dev/null 2>&1 || die ".NET SDK 10 is required (dotnet not found on PATH)."

@@ -109,6 +109,7 @@ public sealed partial class RunScriptShutdownTests
             Assert.Equal(0, Kill(-script.Id, Sigint));
             Assert.True(script.WaitForExit(TimeSpan.FromSeconds(30)), "run.sh did not end within 30 s of Ctrl-C:\n" + Text(output));
             var scriptDone = clock.Elapsed - signalledAt;
+            script.WaitForExit(); // and for the redirected output to be read to its end
             await Eventually.WaitAsync(() => Task.FromResult(!Alive(devHostPid.Value) && !Alive(azuritePid.Value)), gone => gone, TimeSpan.FromSeconds(10), "DevHost and Azurite gone");
             var allGone = clock.Elapsed - signalledAt;
             work.Cancel();
