@@ -34,7 +34,7 @@ public sealed partial class UpstreamDispatcher(
             return UpstreamOutcome.Problem(400, "Missing upstream headers", $"The request lacks {string.Join(", ", missing)}.");
         }
 
-        if (!UpstreamSignature.IsValid(connectionId, request.Header(UpstreamHeaders.Signature), [options.Value.Connection.AccessKey]))
+        if (options.Value.Connection.UpstreamSignatureKeys is { Count: > 0 } keys && !UpstreamSignature.IsValid(connectionId, request.Header(UpstreamHeaders.Signature), keys))
         {
             Log.BadSignature(logger, hub!, category!, @event!);
             return UpstreamOutcome.Problem(401, "Bad signature", $"{UpstreamHeaders.Signature} is missing or does not match.");

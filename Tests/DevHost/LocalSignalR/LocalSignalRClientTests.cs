@@ -148,7 +148,7 @@ public sealed class LocalSignalRClientTests(AzuriteFixture azurite)
     public async Task Invoke_UpstreamAnswersErrorCompletion_CallerGetsThatError()
     {
         await using var harness = await LocalSignalRHarness.StartAsync(azurite);
-        harness.Upstream.Reply = call => call.Event == "heartbeat" ? (200, """{"type":3,"invocationId":"1","error":"not today"}""") : (200, null);
+        harness.Upstream.Reply = call => call.Event == "heartbeat" ? (200, """{"type":3,"invocationId":"1","error":"not today"}""" + "\u001e") : (200, null);
         var client = harness.CreateClient();
         await client.StartAsync();
 
