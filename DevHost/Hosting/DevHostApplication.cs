@@ -78,8 +78,7 @@ public static partial class DevHostApplication
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueFunctionRunner>(sp, (IReadOnlyList<FunctionDescriptor>)triggered, QueueHostSettings.From(settings)));
         var app = builder.Build();
         app.UseStoppingCancelsRequests();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseFunctionProblems(); // 500 (correlation id only), 404/405/415 and bare statuses as problem+json (FunctionRunners/HttpFunctionEndpoints.cs)
         app.UseRouting();
         app.UseNoFunctionProblem();
         app.MapHttpFunctions(functions, settings.RoutePrefix);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Sse;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Options;
 using FunctionsDashboard.Relay;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FunctionsDashboard.Relay;
 
-namespace FunctionsDashboard.Sse;
+namespace FunctionsDashboard.EventLog;
 
 /// <summary>
 /// An event as dashboards receive it, over SignalR (<c>event</c>), SSE (<c>data:</c>) and the history API alike:
