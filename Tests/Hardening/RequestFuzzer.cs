@@ -107,7 +107,7 @@ public sealed class RequestFuzzer(int seed, string accessKey, string webhookSecr
                 if (_m.Chance(0.15))
                 {
                     @class = "webhook.oversize-body";
-                    body = [.. "[{\"id\":\""u8, .. Encoding.ASCII.GetBytes(_m.Long((1024 * 1024) + 10)), .. "\"}]"u8];
+                    body = [.. "[{\"id\":\""u8, .. Encoding.ASCII.GetBytes(_m.Long(FunctionsDashboard.Relay.RelayOptions.DefaultMaxBodyBytes + 10)), .. "\"}]"u8];
                 }
                 else
                 {
