@@ -9,8 +9,8 @@ public sealed class RelayOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Relay";
 
-    /// <summary>Default largest accepted webhook body: 1 MiB, Event Grid's own limit for an event and for a delivery.</summary>
-    public const int DefaultMaxBodyBytes = 1024 * 1024;
+    /// <summary>Default largest accepted webhook body: the largest delivery Event Grid can make (<see cref="EventGridLimits.MaxDeliveryBytes"/>, ~3.44 MiB).</summary>
+    public const int DefaultMaxBodyBytes = EventGridLimits.MaxDeliveryBytes;
 
     /// <summary>Default ack budget: 4 s (Event Grid waits 30 s; answering 503 early beats stalling).</summary>
     public static readonly TimeSpan DefaultAckTimeout = TimeSpan.FromSeconds(4);
@@ -33,7 +33,11 @@ public sealed class RelayOptions
     /// <summary>Accept webhook calls without a secret. Default false; only for throwaway setups.</summary>
     public bool AllowUnauthenticated { get; set; }
 
-    /// <summary>Largest accepted webhook body in bytes; larger bodies get 413. Default 1 MiB; 1 KiB to 1 MiB.</summary>
+    /// <summary>
+    /// Largest accepted webhook body in bytes; larger bodies get 413 (which Event Grid never retries). Default and
+    /// maximum: <see cref="EventGridLimits.MaxDeliveryBytes"/> (3,608,578), so every delivery of an accepted event fits;
+    /// at least 1 KiB.
+    /// </summary>
     public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     /// <summary>
