@@ -68,7 +68,7 @@ public sealed partial class StreamAccess(
             return Grant(CallerIdentity.Anonymous, _anonymous);
         }
 
-        return Refuse(401, "Sign in first: this endpoint needs an authenticated caller (anonymous access is off).");
+        return Refuse(401, "Sign in first: this endpoint needs an authenticated caller (anonymous access is off: Access:AllowAnonymous, or SignalR:AllowAnonymous when that is unset).");
     }
 
     /// <summary>The streams <paramref name="identity"/> may read.</summary>
