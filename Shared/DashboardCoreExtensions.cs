@@ -28,6 +28,8 @@ public static class DashboardCoreExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton<DashboardStorage>();
 
+        services.AddOptions<StartupOptions>().BindConfiguration(StartupOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StartupOptions>, StartupOptionsValidator>());
         services.TryAddSingleton<Readiness>();
         services.TryAddSingleton<DashboardHealth>();
         services.AddSingleton<IStartupStep, StorageProvisioningStep>();

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using FunctionsDashboard.Functions.Hosting;
+using FunctionsDashboard.Hardening;
 using Microsoft.AspNetCore.Http;
 
 namespace FunctionsDashboard.DevHost.FunctionRunners;
@@ -31,6 +32,28 @@ internal static partial class HttpFunctionEndpoints
     }
 
     /// <summary>
+    /// Before routing: every error answer DevHost itself makes is the same <c>application/problem+json</c> the worker's
+    /// middleware makes (<see cref="Problems"/>): an exception nobody caught is a 500 with a correlation id (logged under
+    /// it, never its text in the body), and a bare error status (routing's 405, a 415, a function's status result)
+    /// gets the problem of its status whatever the request's <c>Accept</c> says.
+    /// </summary>
+    public static IApplicationBuilder UseFunctionProblems(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context =>
+            {
+                var exception = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                var correlationId = Problems.CorrelationId(context.TraceIdentifier);
+                Log.RequestFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost.Functions"), correlationId, exception);
+                return Problems.Unhandled(correlationId).ExecuteAsync(context);
+            },
+        });
+        app.UseStatusCodePages(context => Problems.WriteStatusProblemAsync(context.HttpContext));
+        return app;
+    }
+
+    /// <summary>
     /// After routing: a request no endpoint matched gets a 404 problem that says so (a wrong verb on a known route
     /// still gets routing's 405).
     /// </summary>
@@ -40,7 +63,7 @@ internal static partial class HttpFunctionEndpoints
             : TypedResults.Problem(
                 type: NoFunctionProblemType,
                 title: "No function here",
-                detail: $"No function of this app is mapped at {context.Request.Method} {context.Request.Path}.",
+                detail: $"No function of this app is mapped at {LogValue.Bounded(context.Request.Method, 32)} {LogValue.Bounded(context.Request.Path.Value, 256)}.",
                 statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context));
 
     private static bool CanBind(ParameterInfo parameter) =>
@@ -86,11 +109,12 @@ internal static partial class HttpFunctionEndpoints
         }
         catch (Exception exception)
         {
-            Log.FunctionFailed(logger, function.Name, exception);
+            var correlationId = Problems.CorrelationId(context.TraceIdentifier);
+            Log.FunctionFailed(logger, function.Name, correlationId, exception);
             if (!context.Response.HasStarted)
             {
-                var environment = context.RequestServices.GetRequiredService<IHostEnvironment>();
-                await Problems.Unhandled(exception, environment.IsDevelopment(), context.TraceIdentifier).ExecuteAsync(context);
+                context.Response.Clear();
+                await Problems.Unhandled(correlationId).ExecuteAsync(context);
             }
 
             return;
@@ -100,11 +124,17 @@ internal static partial class HttpFunctionEndpoints
         {
             await httpResult.ExecuteAsync(context);
         }
+
+        // A bare error status (no body) gets the problem of its status, as the worker's middleware does.
+        await Problems.WriteStatusProblemAsync(context);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 9001, EventName = "DevHostFunctionFailed", Level = LogLevel.Error, Message = "Function {Function} failed")]
-        public static partial void FunctionFailed(ILogger logger, string function, Exception exception);
+        [LoggerMessage(EventId = 9001, EventName = "DevHostFunctionFailed", Level = LogLevel.Error, Message = "Function {Function} failed; correlation id {CorrelationId}")]
+        public static partial void FunctionFailed(ILogger logger, string function, string correlationId, Exception exception);
+
+        [LoggerMessage(EventId = 9002, EventName = "DevHostRequestFailed", Level = LogLevel.Error, Message = "Request failed outside a function; correlation id {CorrelationId}")]
+        public static partial void RequestFailed(ILogger logger, string correlationId, Exception? exception);
     }
 }

@@ -58,9 +58,7 @@ public sealed class NegotiateFunction(
         if (HttpMethods.IsOptions(request.Method))
         {
             response.Headers.AccessControlAllowMethods = "POST, OPTIONS";
-            response.Headers.AccessControlAllowHeaders = request.Headers.AccessControlRequestHeaders.Count > 0
-                ? request.Headers.AccessControlRequestHeaders.ToString()
-                : "authorization, content-type, x-requested-with, x-signalr-user-agent";
+            response.Headers.AccessControlAllowHeaders = CorsPolicy.AllowHeaders(request.Headers.AccessControlRequestHeaders.ToString());
             response.Headers.AccessControlMaxAge = "600";
             return TypedResults.NoContent();
         }

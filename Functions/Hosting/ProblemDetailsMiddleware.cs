@@ -1,3 +1,4 @@
+using FunctionsDashboard.Hardening;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Hosting;
@@ -6,10 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace FunctionsDashboard.Functions.Hosting;
 
 /// <summary>
-/// Turns an exception that escapes an HTTP function into a 500 <c>application/problem+json</c> answer
-/// (the worker has no ProblemDetails middleware of its own). Exception text only in Development.
+/// The worker's error middleware (it has no ProblemDetails middleware of its own): an exception that escapes an HTTP
+/// function becomes a 500 <c>application/problem+json</c> that carries only a correlation id (the exception is logged
+/// under it), and a function result that is a bare error status (<c>TypedResults.StatusCode(415)</c>, <c>NotFound()</c>)
+/// becomes the problem+json of that status. DevHost answers the same through <see cref="Problems"/>.
+/// Routing's 404 and 405 under the Functions host are the host's, not the app's.
 /// </summary>
-internal sealed partial class ProblemDetailsMiddleware(IHostEnvironment environment, ILogger<ProblemDetailsMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> logger) : IFunctionsWorkerMiddleware
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
@@ -19,23 +23,36 @@ internal sealed partial class ProblemDetailsMiddleware(IHostEnvironment environm
         }
         catch (Exception exception) when (context.GetHttpContext() is { } http && !http.Response.HasStarted)
         {
-            Log.Unhandled(logger, context.FunctionDefinition.Name, exception);
-            var result = Problems.Unhandled(exception, environment.IsDevelopment(), context.InvocationId);
-            await result.ExecuteAsync(http);
+            if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
+            {
+                return; // the caller went away: control flow, nobody to answer
+            }
+
+            var correlationId = Problems.CorrelationId(context.InvocationId);
+            Log.Unhandled(logger, LogValue.Bounded(context.FunctionDefinition.Name), correlationId, exception);
+            await Problems.Unhandled(correlationId).ExecuteAsync(http);
+            return;
+        }
+
+        if (context.GetHttpContext() is { } httpContext
+            && context.GetInvocationResult() is { } result
+            && Problems.ForBareStatusResult(result.Value, httpContext.Request.Method) is { } problem)
+        {
+            result.Value = problem;
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, EventName = "FunctionFailed", Level = LogLevel.Error, Message = "Function {Function} failed")]
-        public static partial void Unhandled(ILogger logger, string function, Exception exception);
+        [LoggerMessage(EventId = 2001, EventName = "FunctionFailed", Level = LogLevel.Error, Message = "Function {Function} failed; correlation id {CorrelationId}")]
+        public static partial void Unhandled(ILogger logger, string function, string correlationId, Exception exception);
     }
 }
 
 /// <summary>Registers <see cref="ProblemDetailsMiddleware"/>.</summary>
 public static class ProblemDetailsMiddlewareExtensions
 {
-    /// <summary>Adds the unhandled-exception-to-problem+json middleware to the worker pipeline.</summary>
+    /// <summary>Adds the error-to-problem+json middleware to the worker pipeline.</summary>
     public static IFunctionsWorkerApplicationBuilder UseProblemDetailsForUnhandledExceptions(this IFunctionsWorkerApplicationBuilder builder) =>
         builder.UseMiddleware<ProblemDetailsMiddleware>();
 }

@@ -1,3 +1,5 @@
+using FunctionsDashboard.Hardening;
+
 namespace FunctionsDashboard.Connections;
 
 /// <summary>What CORS allows for one request.</summary>
@@ -13,12 +15,56 @@ public sealed record CorsDecision(bool Allowed, string? AllowOrigin, bool AllowC
 /// </summary>
 public static class CorsPolicy
 {
+    /// <summary>Longest <c>Origin</c> considered (scheme, host and port; browsers send far less).</summary>
+    public const int MaxOriginLength = 512;
+
+    /// <summary>Request headers a preflight is granted when it names none (or none that can be echoed).</summary>
+    public const string DefaultAllowHeaders = "authorization, content-type, x-requested-with, x-signalr-user-agent";
+
+    /// <summary>Most header names echoed from one <c>Access-Control-Request-Headers</c>.</summary>
+    public const int MaxAllowHeaders = 32;
+
+    /// <summary>
+    /// The <c>Access-Control-Allow-Headers</c> answer to a preflight's <c>Access-Control-Request-Headers</c>: the
+    /// requested names that are valid header names (RFC 9110 tokens, at most 64 characters, at most
+    /// <see cref="MaxAllowHeaders"/>), lower-cased; anything else is dropped, and <see cref="DefaultAllowHeaders"/> is
+    /// granted when nothing is left. Never echoes a value Kestrel cannot write.
+    /// </summary>
+    public static string AllowHeaders(string? requested)
+    {
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            return DefaultAllowHeaders;
+        }
+
+        var names = new List<string>();
+        foreach (var part in requested.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (HeaderValue.IsToken(part) && names.Count < MaxAllowHeaders)
+            {
+                var name = part.ToLowerInvariant();
+                if (!names.Contains(name))
+                {
+                    names.Add(name);
+                }
+            }
+        }
+
+        return names.Count == 0 ? DefaultAllowHeaders : string.Join(", ", names);
+    }
+
     /// <summary>Decides for <paramref name="origin"/> calling an app at <paramref name="ownOrigin"/>.</summary>
     public static CorsDecision Evaluate(string? origin, string ownOrigin, IEnumerable<string> allowedOrigins)
     {
         if (string.IsNullOrEmpty(origin))
         {
             return new CorsDecision(true, null, false);
+        }
+
+        // An origin is echoed into Access-Control-Allow-Origin: one that cannot be a header value is no browser's origin.
+        if (!HeaderValue.IsEchoable(origin, MaxOriginLength))
+        {
+            return new CorsDecision(false, null, false);
         }
 
         if (string.Equals(origin, ownOrigin, StringComparison.OrdinalIgnoreCase))

@@ -55,13 +55,38 @@ internal sealed class DeadLetterStore(DashboardStorage storage)
         }
     }
 
+    /// <summary>
+    /// Removes the entry of one event only if it is still the version that was listed (<paramref name="seen"/>): an entry
+    /// written again meanwhile (the event failed again) stays. Already gone is fine.
+    /// </summary>
+    public async Task RemoveIfUnchangedAsync(string stream, long seq, ETag seen, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.DeleteEntityAsync(stream, EventLogRows.SeqKey(seq), seen, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone, or written again since it was listed (then it stays for the next re-drive).
+        }
+    }
+
     /// <summary>The entries, in stream and seq order (unreadable messages last), optionally of one stream only.</summary>
     public async IAsyncEnumerable<DeadLetterEntry> ListAsync(string? stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var (entry, _) in ListVersionedAsync(stream, cancellationToken))
+        {
+            yield return entry;
+        }
+    }
+
+    /// <summary>As <see cref="ListAsync"/>, with each entry's ETag.</summary>
+    public async IAsyncEnumerable<(DeadLetterEntry Entry, ETag ETag)> ListVersionedAsync(string? stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = stream is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {stream}");
         await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
-            yield return Read(entity);
+            yield return (Read(entity), entity.ETag);
         }
     }
 

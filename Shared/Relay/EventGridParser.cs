@@ -34,6 +34,12 @@ internal static class EventGridParser
 
     public static ParsedWebhookBody Parse(ReadOnlyMemory<byte> body, string? contentType, string? aegEventType)
     {
+        // JSON is UTF-8 (RFC 8259); JsonDocument decodes strings only when they are read, so check the bytes up front.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return new ParsedWebhookBody.Malformed("The body is not valid UTF-8.");
+        }
+
         JsonDocument document;
         try
         {
@@ -41,7 +47,8 @@ internal static class EventGridParser
         }
         catch (JsonException e)
         {
-            return new ParsedWebhookBody.Malformed($"The body is not valid JSON: {e.Message}");
+            // Our own words and the position, never the exception's text.
+            return new ParsedWebhookBody.Malformed($"The body is not valid JSON (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}).");
         }
 
         using (document)
@@ -71,10 +78,12 @@ internal static class EventGridParser
                     ? ParseCloudEvents(binary, elements)
                     : ParseEventGridEvents(binary, aegEventType);
             }
-            catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
+            catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException or OverflowException)
             {
+                // The SDK's message is exception text: name the attribute when the SDK does, nothing more.
                 var schema = isCloudEvents ? "CloudEvents 1.0" : "Event Grid schema";
-                return new ParsedWebhookBody.Malformed($"The body is not a valid {schema} event or batch: {FirstLine(e.Message)}");
+                var attribute = e is ArgumentException { ParamName: { Length: > 0 and <= 64 } name } ? $" (attribute '{name}' is missing or invalid)" : " (a required attribute is missing or has the wrong type)";
+                return new ParsedWebhookBody.Malformed($"The body is not a valid {schema} event or batch{attribute}.");
             }
         }
     }
@@ -166,11 +175,5 @@ internal static class EventGridParser
         return null;
     }
 
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
-    }
+    private static string Shorten(string text) => Hardening.LogValue.Bounded(text, 80);
 }

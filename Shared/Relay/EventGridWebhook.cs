@@ -92,6 +92,12 @@ public sealed class EventGridWebhook(
             return Refuse(400, WebhookProblemTypes.Malformed, "Missing WebHook-Request-Origin", $"An OPTIONS validation request must carry the {RequestOriginHeader} header.");
         }
 
+        // The origin is echoed in WebHook-Allowed-Origin: refuse what cannot be a header value (a 400, not a 500).
+        if (!Hardening.HeaderValue.IsEchoable(requestOrigin.Trim()))
+        {
+            return Refuse(400, WebhookProblemTypes.Malformed, "Bad WebHook-Request-Origin", $"{RequestOriginHeader} must be a host name of visible ASCII characters, at most {Hardening.HeaderValue.MaxEchoLength} long.");
+        }
+
         // The secret authenticates the caller, so any origin is granted, and any rate: "*" whether or not a
         // WebHook-Request-Rate was sent (the header is mandatory in the answer only when one was).
         RelayLog.Validated(logger, requestRate is null ? "CloudEvents abuse protection" : "CloudEvents abuse protection, rate requested");

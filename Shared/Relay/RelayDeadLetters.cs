@@ -20,7 +20,6 @@ public sealed class RelayDeadLetters
     internal const int MaxRedriveRange = 49;
 
     private readonly DeadLetterStore _store;
-    private readonly DeliveryStateStore _states;
     private readonly IRelayHandOff _handOff;
     private readonly RelayStats _stats;
     private readonly ResiliencePipeline _handOffPipeline;
@@ -28,14 +27,12 @@ public sealed class RelayDeadLetters
 
     internal RelayDeadLetters(
         DeadLetterStore store,
-        DeliveryStateStore states,
         IRelayHandOff handOff,
         RelayStats stats,
         ResiliencePipelineProvider<string> pipelines,
         ILogger<RelayDeadLetters> logger)
     {
         _store = store;
-        _states = states;
         _handOff = handOff;
         _stats = stats;
         _handOffPipeline = pipelines.GetPipeline(RelayPipelines.Write);
@@ -62,20 +59,24 @@ public sealed class RelayDeadLetters
     }
 
     /// <summary>
-    /// Queues every dead-lettered event (of one stream, or all) for delivery again, as messages of consecutive seqs. Per
-    /// range: the events are marked re-driven (so delivery tries them), the message is handed off, then their entries are
-    /// removed; a crash in between leaves an entry that the next re-drive, or the successful delivery, clears. Entries of
-    /// unreadable messages cannot be re-driven; they stay and are counted in <c>NotRedrivable</c>.
+    /// Queues every dead-lettered event (of one stream, or all) for delivery again, as re-drive messages of consecutive
+    /// seqs (<see cref="RelayDeliveryMessage.Redrive"/>: sent although the delivered watermark is past them). Per range:
+    /// the message is handed off, then the entries are removed if they are still the version listed; an entry written
+    /// again meanwhile (the re-driven event failed again) stays. A crash between hand-off and removal leaves entries that
+    /// the re-drive's delivery removes once it delivers them. Entries of unreadable messages cannot be re-driven; they
+    /// stay and are counted in <c>NotRedrivable</c>.
     /// </summary>
     public async Task<RedriveResult> RedriveAsync(string? stream, CancellationToken cancellationToken)
     {
         var events = new List<(string Stream, long Seq)>();
+        var versions = new Dictionary<(string Stream, long Seq), Azure.ETag>();
         var notRedrivable = 0;
-        await foreach (var entry in _store.ListAsync(stream, cancellationToken))
+        await foreach (var (entry, etag) in _store.ListVersionedAsync(stream, cancellationToken))
         {
             if (entry.Stream is { } s && entry.Seq is { } seq)
             {
                 events.Add((s, seq));
+                versions[(s, seq)] = etag;
             }
             else
             {
@@ -86,19 +87,14 @@ public sealed class RelayDeadLetters
         var ranges = Ranges(events);
         foreach (var (rangeStream, first, last) in ranges)
         {
-            for (var seq = first; seq <= last; seq++)
-            {
-                await _states.MarkRedrivenAsync(rangeStream, seq, cancellationToken);
-            }
-
             await _handOffPipeline.ExecuteAsync(
-                async (s, ct) => await s.HandOff.HandOffAsync(RelayDeliveryMessage.For(s.Stream, s.First, s.Last), ct),
+                async (s, ct) => await s.HandOff.HandOffAsync(RelayDeliveryMessage.ForRedrive(s.Stream, s.First, s.Last), ct),
                 (HandOff: _handOff, Stream: rangeStream, First: first, Last: last),
                 cancellationToken);
 
             for (var seq = first; seq <= last; seq++)
             {
-                await _store.RemoveAsync(rangeStream, seq, cancellationToken);
+                await _store.RemoveIfUnchangedAsync(rangeStream, seq, versions[(rangeStream, seq)], cancellationToken);
             }
 
             _stats.Redriven(last - first + 1);

@@ -1,148 +1,117 @@
-using FunctionsDashboard.SignalR;
 using FunctionsDashboard.EventLog;
+using FunctionsDashboard.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Registry;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace FunctionsDashboard.Relay;
 
 /// <summary>
-/// The delivery half of the relay (the <c>RelayDelivery</c> queue function): for one hand-off message, reads the range's
-/// events from the event log and pushes each, in seq order, to every dashboard as hub message <c>event</c> with one
-/// <see cref="DashboardEvent"/>, through the <see cref="RelayPipelines.Delivery"/> pipeline. Every event ends in exactly
-/// one recorded state: delivered, or dead-lettered with its reason. Progress is recorded per event, so a redelivered
-/// message (a crash, a timeout, a second hand-off of the range) skips what is settled and goes on where it stopped.
-/// See docs/relay.md.
+/// The delivery half of the relay. Events reach dashboards as hub message <see cref="HubTarget"/> with one
+/// <see cref="DashboardEvent"/> (or, when <see cref="RelayDeliveryOptions.MaxEventsPerMessage"/> allows it,
+/// <see cref="BatchHubTarget"/> with several consecutive ones), in seq order per stream, through one sender per stream
+/// (<see cref="RelayDeliveryStream"/>) fed by the fast path (<see cref="RelayDeliveryListener"/>, straight after the
+/// commit) and by this class's <see cref="DeliverAsync"/> (the <c>RelayDelivery</c> queue function, the safety net). Every
+/// event ends delivered, or dead-lettered with its reason. See docs/relay-delivery.md.
 /// </summary>
 public sealed class RelayDelivery
 {
-    /// <summary>The hub method dashboards receive events on.</summary>
+    /// <summary>The hub method dashboards receive one event on (argument: one <see cref="DashboardEvent"/>).</summary>
     public const string HubTarget = "event";
 
-    /// <summary>Events read from the log at a time (an event may hold up to 1 MiB of data).</summary>
-    internal const int ReadPage = 16;
+    /// <summary>
+    /// The hub method dashboards receive several events on (argument: an array of <see cref="DashboardEvent"/> of one
+    /// stream, ascending consecutive seqs); only sent when <see cref="RelayDeliveryOptions.MaxEventsPerMessage"/> is above 1.
+    /// </summary>
+    public const string BatchHubTarget = "events";
 
-    private static readonly ResiliencePropertyKey<StoredEvent> EventKey = new("relay-delivery.event");
-
-    private readonly RelayEventLog _eventLog;
-    private readonly IHubBroadcaster _broadcaster;
-    private readonly DeliveryStateStore _states;
+    private readonly RelayDeliveryStreams _streams;
+    private readonly RelayDeliverySender _sender;
+    private readonly IEventLogReader _reader;
     private readonly DeadLetterStore _deadLetters;
     private readonly IRelayHandOff _handOff;
-    private readonly RelayStats _stats;
     private readonly RelayDeliveryOptions _options;
-    private readonly ResiliencePipeline _pipeline;
     private readonly ResiliencePipeline _handOffPipeline;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RelayDelivery> _logger;
 
     /// <summary>Creates the delivery service.</summary>
     internal RelayDelivery(
-        RelayEventLog eventLog,
-        IHubBroadcaster broadcaster,
-        DeliveryStateStore states,
+        RelayDeliveryStreams streams,
+        RelayDeliverySender sender,
+        IEventLogReader reader,
         DeadLetterStore deadLetters,
         IRelayHandOff handOff,
-        RelayStats stats,
         IOptions<RelayOptions> options,
         ResiliencePipelineProvider<string> pipelines,
         TimeProvider timeProvider,
         ILogger<RelayDelivery> logger)
     {
-        _eventLog = eventLog;
-        _broadcaster = broadcaster;
-        _states = states;
+        _streams = streams;
+        _sender = sender;
+        _reader = reader;
         _deadLetters = deadLetters;
         _handOff = handOff;
-        _stats = stats;
         _options = options.Value.Delivery;
-        _pipeline = pipelines.GetPipeline(RelayPipelines.Delivery);
         _handOffPipeline = pipelines.GetPipeline(RelayPipelines.Write);
         _timeProvider = timeProvider;
         _logger = logger;
     }
 
     /// <summary>
-    /// Delivers the range of one queue message. Returns normally once every event of the range is settled (or, when
-    /// <see cref="RelayDeliveryOptions.MessageBudget"/> ran out, once the rest is handed off as a new message). Throws only
-    /// when storage fails (the queue then retries the message; settled events are skipped) or on cancellation.
-    /// An unreadable message is dead-lettered, not thrown: retrying it could never succeed.
+    /// The safety net for the range of one queue message: returns once every event of the range is settled by the
+    /// stream's sender (at once, with no storage call, when the fast path already settled it), or, when
+    /// <see cref="RelayDeliveryOptions.MessageBudget"/> ran out first, once the unsettled rest is handed off as a new
+    /// message. A re-drive message sends its events again whatever the watermark says. Throws only when storage fails
+    /// (the queue then retries the message) or on cancellation. An unreadable message is dead-lettered, not thrown.
     /// </summary>
     public async Task<DeliveryOutcome> DeliverAsync(string messageText, CancellationToken cancellationToken)
     {
         if (await ParseOrDeadLetterAsync(messageText, cancellationToken) is not { } message)
         {
-            return new DeliveryOutcome(0, 0, 0, Continued: false);
+            return new DeliveryOutcome(0, AlreadySettled: false, Continued: false);
         }
 
-        var started = _timeProvider.GetTimestamp();
-        var states = await _states.GetRangeAsync(message.Stream, message.FirstSeq, message.LastSeq, cancellationToken);
-        int delivered = 0, deadLettered = 0, skipped = 0, attempted = 0;
-        var next = message.FirstSeq;
-        while (next <= message.LastSeq)
+        if (message.Redrive)
         {
-            var page = await _eventLog.ReadAfterAsync(message.Stream, next - 1, (int)Math.Min(ReadPage, message.LastSeq - next + 1), cancellationToken);
-            var events = page.Where(e => e.Seq <= message.LastSeq).ToList();
-            var missingThrough = events.Count > 0 ? events[0].Seq - 1 : message.LastSeq;
-            for (; next <= missingThrough; next++)
-            {
-                // Handed off but not in the log: cannot happen while the log keeps its promise; recorded, never skipped silently.
-                var missing = states.GetValueOrDefault(next);
-                if (missing is not { State: DeliveryState.Delivered or DeliveryState.DeadLettered }
-                    && await DeadLetterAsync(message.Stream, next, null, missing, DeadLetterOrigins.Missing,
-                        $"The event log has no event {next} in stream '{message.Stream}' although it was handed off for delivery.", 0, null, cancellationToken))
-                {
-                    deadLettered++;
-                }
-            }
-
-            foreach (var e in events)
-            {
-                if (e.Seq != next)
-                {
-                    break; // a gap: the outer loop reads again from next and records the missing seqs
-                }
-
-                var state = states.GetValueOrDefault(e.Seq);
-                if (state is { State: DeliveryState.Delivered or DeliveryState.DeadLettered })
-                {
-                    skipped++;
-                    next++;
-                    continue;
-                }
-
-                if (attempted > 0 && _timeProvider.GetElapsedTime(started) >= _options.MessageBudget)
-                {
-                    await ContinueLaterAsync(message.Stream, e.Seq, message.LastSeq, cancellationToken);
-                    Finish(message, delivered, deadLettered, skipped);
-                    return new DeliveryOutcome(delivered, deadLettered, skipped, Continued: true);
-                }
-
-                attempted++;
-                if (await DeliverOneAsync(e, state, cancellationToken))
-                {
-                    delivered++;
-                }
-                else
-                {
-                    deadLettered++;
-                }
-
-                next++;
-            }
+            await RedeliverAsync(message, cancellationToken);
+            return new DeliveryOutcome(message.LastSeq, AlreadySettled: false, Continued: false);
         }
 
-        Finish(message, delivered, deadLettered, skipped);
-        return new DeliveryOutcome(delivered, deadLettered, skipped, Continued: false);
+        var stream = _streams.For(message.Stream);
+        var settling = stream.SettleAsync(message.LastSeq, cancellationToken);
+        if (settling.IsCompletedSuccessfully)
+        {
+            RelayDeliveryLog.AlreadySettled(_logger, message.Stream, message.FirstSeq, message.LastSeq);
+            return new DeliveryOutcome(settling.Result, AlreadySettled: true, Continued: false);
+        }
+
+        using var budget = new CancellationTokenSource(_options.MessageBudget, _timeProvider);
+        try
+        {
+            var through = await settling.WaitAsync(budget.Token);
+            RelayDeliveryLog.MessageDone(_logger, message.Stream, message.FirstSeq, message.LastSeq, through);
+            return new DeliveryOutcome(through, AlreadySettled: false, Continued: false);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var first = Math.Max(message.FirstSeq, stream.Settled + 1);
+            if (first > message.LastSeq)
+            {
+                return new DeliveryOutcome(message.LastSeq, AlreadySettled: false, Continued: false);
+            }
+
+            await ContinueLaterAsync(message.Stream, first, message.LastSeq, cancellationToken);
+            return new DeliveryOutcome(first - 1, AlreadySettled: false, Continued: true);
+        }
     }
 
     /// <summary>
     /// The poison path: the message failed <c>maxDequeueCount</c> times (storage trouble that outlasted the queue's
-    /// retries, or a bug). Every event of its range that is not settled yet is dead-lettered with that reason, so it shows
-    /// in the dead-letter store and can be re-driven. Throws when storage still fails (the poison queue retries).
+    /// retries, or a bug). Every event of its range above the delivered watermark is dead-lettered with that reason, so it
+    /// shows in the dead-letter store and can be re-driven. Throws when storage still fails (the poison queue retries).
     /// </summary>
     public async Task<int> DeadLetterPoisonedAsync(string messageText, CancellationToken cancellationToken)
     {
@@ -151,21 +120,18 @@ public sealed class RelayDelivery
             return 0;
         }
 
-        var states = await _states.GetRangeAsync(message.Stream, message.FirstSeq, message.LastSeq, cancellationToken);
-        var count = 0;
+        var durable = await _streams.States.GetAsync(message.Stream, cancellationToken);
+        var settled = Math.Max(_streams.For(message.Stream).Settled, durable?.Through ?? 0);
         var reason = $"Its delivery message ({message.Stream} {message.FirstSeq}..{message.LastSeq}) failed on every dequeue and was moved to " +
             $"the '{RelayStorageNames.DeliveryPoisonQueue}' queue; the RelayDelivery function's log has the errors.";
-        for (var seq = message.FirstSeq; seq <= message.LastSeq; seq++)
+        var count = 0;
+        var first = Math.Max(message.FirstSeq, settled + 1);
+        if (first <= message.LastSeq)
         {
-            var state = states.GetValueOrDefault(seq);
-            if (state is { State: DeliveryState.Delivered or DeliveryState.DeadLettered })
+            var events = await ReadRangeAsync(message.Stream, first, message.LastSeq, cancellationToken);
+            for (var seq = first; seq <= message.LastSeq; seq++)
             {
-                continue;
-            }
-
-            var stored = await _eventLog.GetAsync(message.Stream, seq, cancellationToken);
-            if (await DeadLetterAsync(message.Stream, seq, stored, state, DeadLetterOrigins.Poison, reason, 0, null, cancellationToken))
-            {
+                await _sender.DeadLetterAsync(message.Stream, seq, events.GetValueOrDefault(seq), DeadLetterOrigins.Poison, reason, 0, null, cancellationToken);
                 count++;
             }
         }
@@ -174,82 +140,68 @@ public sealed class RelayDelivery
         return count;
     }
 
-    /// <summary>Pushes one event; true when it was delivered, false when it was dead-lettered.</summary>
-    private async Task<bool> DeliverOneAsync(StoredEvent e, DeliveryStateRow? state, CancellationToken cancellationToken)
+    /// <summary>A re-drive: sends the range again (in batches), then takes the delivered events' entries out of the store.</summary>
+    private async Task RedeliverAsync(RelayDeliveryMessage message, CancellationToken cancellationToken)
     {
-        var attempts = new AttemptCounter();
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(EventKey, e);
-        try
+        var events = await ReadRangeAsync(message.Stream, message.FirstSeq, message.LastSeq, cancellationToken);
+        for (var seq = message.FirstSeq; seq <= message.LastSeq; seq++)
         {
-            await _pipeline.ExecuteAsync(
-                static async (ctx, s) =>
-                {
-                    s.Attempts.Count++;
-                    await s.Broadcaster.BroadcastAsync(HubTarget, [DashboardEvent.From(s.Event)], ctx.CancellationToken);
-                },
-                context,
-                (Broadcaster: _broadcaster, Event: e, Attempts: attempts));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw; // stopping: the message comes back and this event is tried again
-        }
-        catch (Exception error)
-        {
-            var retryable = RelayPipelines.IsTransientDeliveryFailure(error);
-            var origin = retryable ? DeadLetterOrigins.RetriesExhausted : DeadLetterOrigins.NotRetryable;
-            var reason = retryable
-                ? $"Gave up after {attempts.Count} tries; the last one failed: {Describe(error)}"
-                : $"Not retried ({Describe(error)}): the SignalR Service would refuse the same request again.";
-            await DeadLetterAsync(e.Stream, e.Seq, e, state, origin, reason, attempts.Count, (error as SignalRRestException)?.StatusCode is { } status ? (int)status : null, cancellationToken);
-            return false;
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-
-        if (await _states.TrySetAsync(e.Stream, e.Seq, DeliveryState.Delivered, attempts.Count, state, cancellationToken))
-        {
-            _stats.Delivered(1);
-            RelayDeliveryLog.Delivered(_logger, e.Stream, e.Seq, e.Id, attempts.Count);
-            if (state is { State: DeliveryState.Redriven })
+            if (!events.ContainsKey(seq))
             {
-                // A re-drive that stopped between queuing and removing its entry leaves one behind: the event is delivered now.
-                await _deadLetters.RemoveAsync(e.Stream, e.Seq, cancellationToken);
+                await _sender.DeadLetterAsync(message.Stream, seq, null, DeadLetterOrigins.Missing,
+                    $"The event log has no event {seq} in stream '{message.Stream}' (re-drive); it may have expired.", 0, null, cancellationToken);
             }
         }
-        else
-        {
-            _stats.DeliveredAgain(1);
-            RelayDeliveryLog.DeliveredAgain(_logger, e.Stream, e.Seq);
-        }
 
-        return true;
+        foreach (var run in Runs([.. events.Values.OrderBy(e => e.Seq)], _options.MaxEventsPerMessage))
+        {
+            var result = await _sender.SendAsync(run, cancellationToken);
+            foreach (var seq in result.Delivered)
+            {
+                await _deadLetters.RemoveAsync(message.Stream, seq, cancellationToken);
+            }
+        }
     }
 
-    /// <summary>
-    /// Records the dead-letter entry, then the state. The entry comes first: a crash in between leaves the event both
-    /// listed and undelivered-looking (it is tried again), never settled without an entry. True when this call settled it.
-    /// </summary>
-    private async Task<bool> DeadLetterAsync(string stream, long seq, StoredEvent? e, DeliveryStateRow? state, string origin, string reason, int attempts, int? statusCode, CancellationToken cancellationToken)
+    private async Task<Dictionary<long, StoredEvent>> ReadRangeAsync(string stream, long first, long last, CancellationToken cancellationToken)
     {
-        await _deadLetters.AddAsync(new DeadLetterEntry(stream, seq, e?.Id, e?.Type, reason, origin, attempts, statusCode, _timeProvider.GetUtcNow()), cancellationToken);
-        if (!await _states.TrySetAsync(stream, seq, DeliveryState.DeadLettered, attempts, state, cancellationToken))
+        var events = new Dictionary<long, StoredEvent>();
+        var after = first - 1;
+        while (after < last)
         {
-            // Another try settled it first. If that one delivered it, the entry just written is wrong: take it back.
-            if (await _states.GetAsync(stream, seq, cancellationToken) is { State: DeliveryState.Delivered })
+            var page = await _reader.ReadAfterAsync(stream, null, after, (int)Math.Min(RelayDeliveryStream.ReadPage, last - after), cancellationToken);
+            var inRange = page.Events.Where(e => e.Seq > after && e.Seq <= last).ToList();
+            if (page.Reset || inRange.Count == 0)
             {
-                await _deadLetters.RemoveAsync(stream, seq, cancellationToken);
+                break;
             }
 
-            return false;
+            inRange.ForEach(e => events[e.Seq] = e);
+            after = inRange[^1].Seq;
         }
 
-        _stats.DeadLettered(1);
-        RelayDeliveryLog.DeadLettered(_logger, stream, seq, e?.Id, attempts, reason);
-        return true;
+        return events;
+    }
+
+    /// <summary>Consecutive runs of at most <paramref name="max"/> events.</summary>
+    private static IEnumerable<List<StoredEvent>> Runs(List<StoredEvent> events, int max)
+    {
+        var run = new List<StoredEvent>();
+        foreach (var e in events)
+        {
+            if (run.Count > 0 && (run.Count == max || e.Seq != run[^1].Seq + 1))
+            {
+                yield return run;
+                run = [];
+            }
+
+            run.Add(e);
+        }
+
+        if (run.Count > 0)
+        {
+            yield return run;
+        }
     }
 
     private async Task<RelayDeliveryMessage?> ParseOrDeadLetterAsync(string messageText, CancellationToken cancellationToken)
@@ -276,28 +228,6 @@ public sealed class RelayDelivery
         RelayDeliveryLog.Continued(_logger, stream, first, last);
     }
 
-    private void Finish(RelayDeliveryMessage message, int delivered, int deadLettered, int skipped)
-    {
-        if (skipped > 0)
-        {
-            RelayDeliveryLog.Skipped(_logger, message.Stream, message.FirstSeq, message.LastSeq, skipped);
-        }
-
-        RelayDeliveryLog.MessageDone(_logger, message.Stream, message.FirstSeq, message.LastSeq, delivered, deadLettered, skipped);
-    }
-
-    /// <summary>Logs and counts one retry (the pipeline's <c>OnRetry</c>).</summary>
-    internal static ValueTask OnRetry(OnRetryArguments<object> args, RelayStats stats, ILogger logger)
-    {
-        stats.Retried();
-        if (args.Context.Properties.TryGetValue(EventKey, out var e))
-        {
-            RelayDeliveryLog.Retrying(logger, e.Stream, e.Seq, args.AttemptNumber + 1, Describe(args.Outcome.Exception), args.RetryDelay.TotalMilliseconds);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
     internal static string Describe(Exception? error) => error switch
     {
         null => "no error",
@@ -305,9 +235,4 @@ public sealed class RelayDelivery
         TimeoutRejectedException => "no answer within Relay:Delivery:AttemptTimeout",
         _ => $"{error.GetType().Name}: {error.Message}",
     };
-
-    private sealed class AttemptCounter
-    {
-        public int Count { get; set; }
-    }
 }

@@ -1,3 +1,4 @@
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,31 +27,51 @@ public static class RelayDeliveryExtensions
         services.AddStorageResource(StorageResourceKind.Table, RelayStorageNames.DeadLetterTable);
         services.AddStorageResource(StorageResourceKind.Queue, RelayStorageNames.DeliveryPoisonQueue);
 
+        services.TryAddSingleton<RelayDeliveryGate>();
         services.AddResiliencePipeline(RelayPipelines.Delivery, (pipeline, context) =>
         {
             var sp = context.ServiceProvider;
             pipeline.TimeProvider = sp.GetRequiredService<TimeProvider>();
             var stats = sp.GetRequiredService<RelayStats>();
             var logger = sp.GetRequiredService<ILogger<RelayDelivery>>();
-            RelayPipelines.ConfigureDelivery(pipeline, sp.GetRequiredService<IOptions<RelayOptions>>().Value.Delivery, args => RelayDelivery.OnRetry(args, stats, logger));
+            RelayPipelines.ConfigureDelivery(
+                pipeline,
+                sp.GetRequiredService<IOptions<RelayOptions>>().Value.Delivery,
+                sp.GetRequiredService<RelayDeliveryGate>(),
+                args => RelayDeliverySender.OnRetry(args, stats, logger));
         });
 
         services.TryAddSingleton<DeliveryStateStore>();
         services.TryAddSingleton<DeadLetterStore>();
-        services.TryAddSingleton(sp => new RelayDelivery(
-            sp.GetRequiredService<RelayEventLog>(),
+        services.TryAddSingleton(sp => new RelayDeliverySender(
             sp.GetRequiredService<IHubBroadcaster>(),
+            sp.GetRequiredService<IEventAudience>(),
+            sp.GetRequiredService<DeadLetterStore>(),
+            sp.GetRequiredService<RelayStats>(),
+            sp.GetRequiredService<ResiliencePipelineProvider<string>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RelayDelivery>>()));
+        services.TryAddSingleton(sp => new RelayDeliveryStreams(
+            sp.GetRequiredService<IEventLogReader>(),
             sp.GetRequiredService<DeliveryStateStore>(),
+            sp.GetRequiredService<RelayDeliverySender>(),
+            sp.GetRequiredService<IOptions<RelayOptions>>(),
+            sp.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RelayDelivery>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEventLogCommitListener, RelayDeliveryListener>());
+        services.TryAddSingleton(sp => new RelayDelivery(
+            sp.GetRequiredService<RelayDeliveryStreams>(),
+            sp.GetRequiredService<RelayDeliverySender>(),
+            sp.GetRequiredService<IEventLogReader>(),
             sp.GetRequiredService<DeadLetterStore>(),
             sp.GetRequiredService<IRelayHandOff>(),
-            sp.GetRequiredService<RelayStats>(),
             sp.GetRequiredService<IOptions<RelayOptions>>(),
             sp.GetRequiredService<ResiliencePipelineProvider<string>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RelayDelivery>>()));
         services.TryAddSingleton(sp => new RelayDeadLetters(
             sp.GetRequiredService<DeadLetterStore>(),
-            sp.GetRequiredService<DeliveryStateStore>(),
             sp.GetRequiredService<IRelayHandOff>(),
             sp.GetRequiredService<RelayStats>(),
             sp.GetRequiredService<ResiliencePipelineProvider<string>>(),

@@ -9,8 +9,8 @@ public sealed class RelayOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Relay";
 
-    /// <summary>Default largest accepted webhook body: 1 MiB, Event Grid's own limit for an event and for a delivery.</summary>
-    public const int DefaultMaxBodyBytes = 1024 * 1024;
+    /// <summary>Default largest accepted webhook body: the largest delivery Event Grid can make (<see cref="EventGridLimits.MaxDeliveryBytes"/>, ~3.44 MiB).</summary>
+    public const int DefaultMaxBodyBytes = EventGridLimits.MaxDeliveryBytes;
 
     /// <summary>Default ack budget: 4 s (Event Grid waits 30 s; answering 503 early beats stalling).</summary>
     public static readonly TimeSpan DefaultAckTimeout = TimeSpan.FromSeconds(4);
@@ -33,7 +33,11 @@ public sealed class RelayOptions
     /// <summary>Accept webhook calls without a secret. Default false; only for throwaway setups.</summary>
     public bool AllowUnauthenticated { get; set; }
 
-    /// <summary>Largest accepted webhook body in bytes; larger bodies get 413. Default 1 MiB; 1 KiB to 1 MiB.</summary>
+    /// <summary>
+    /// Largest accepted webhook body in bytes; larger bodies get 413 (which Event Grid never retries). Default and
+    /// maximum: <see cref="EventGridLimits.MaxDeliveryBytes"/> (3,608,578), so every delivery of an accepted event fits;
+    /// at least 1 KiB.
+    /// </summary>
     public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     /// <summary>
@@ -80,8 +84,17 @@ public sealed class RelayDeliveryOptions
     /// <summary>Default cap of one backoff: 30 s.</summary>
     public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromSeconds(30);
 
-    /// <summary>Default time one queue message may spend starting new events before the rest is handed off again: 2 min.</summary>
+    /// <summary>Default time one queue message may wait for its range before the rest is handed off again: 2 min.</summary>
     public static readonly TimeSpan DefaultMessageBudget = TimeSpan.FromMinutes(2);
+
+    /// <summary>Default events per hub message: 1 (every event is its own <c>event</c> message, the stock contract).</summary>
+    public const int DefaultMaxEventsPerMessage = 1;
+
+    /// <summary>Largest <see cref="MaxEventsPerMessage"/>: 100.</summary>
+    public const int MaxMaxEventsPerMessage = 100;
+
+    /// <summary>Default invisibility of a fresh hand-off message (the safety net runs after the fast path): 5 s.</summary>
+    public static readonly TimeSpan DefaultSafetyNetDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>Tries in all (the first one included) before an event is dead-lettered. Default 10; 1 to 100.</summary>
     public int MaxAttempts { get; set; } = DefaultMaxAttempts;
@@ -96,12 +109,26 @@ public sealed class RelayDeliveryOptions
     public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
 
     /// <summary>
-    /// How long one delivery queue message may keep starting events. Once it is spent, the events not yet started are
-    /// handed off as a new message and this one completes, so no invocation runs into the function timeout (10 min in
-    /// host.json): one event can still take up to <see cref="MaxAttempts"/> × <see cref="AttemptTimeout"/> plus the
-    /// waits (about 5 min at the defaults) after the budget is spent. Default 2 min; 1 s to 5 min.
+    /// How long one delivery queue message may wait for its stream's sender to settle its range. Once it is spent, the
+    /// part not settled yet is handed off as a new message and this one completes, so no invocation runs into the
+    /// function timeout (10 min in host.json). Default 2 min; 1 s to 5 min.
     /// </summary>
     public TimeSpan MessageBudget { get; set; } = DefaultMessageBudget;
+
+    /// <summary>
+    /// Most events one hub message carries. 1 (the default): every event is sent as hub message <c>event</c> with one
+    /// event, the contract every stock client understands. Above 1: consecutive events of one stream go as hub message
+    /// <c>events</c> with an array (ascending seq; a run of one is still sent as <c>event</c>), so a throttled Service
+    /// drains a backlog in far fewer calls; clients must then handle <c>events</c> too. 1 to 100.
+    /// </summary>
+    public int MaxEventsPerMessage { get; set; } = DefaultMaxEventsPerMessage;
+
+    /// <summary>
+    /// How long a fresh hand-off message stays invisible on the delivery queue, so the queue function (the safety net)
+    /// runs after the fast path (which pushes straight after the commit) has settled the range and made its watermark
+    /// durable; it then finds the range settled and does nothing. Default 5 s; 0 to 1 min.
+    /// </summary>
+    public TimeSpan SafetyNetDelay { get; set; } = DefaultSafetyNetDelay;
 
     /// <summary>Timeout of one try. Default <c>Dashboard:ConnectionTimeout</c> (10 s); 100 ms to 2 min.</summary>
     public TimeSpan AttemptTimeout { get; set; }

@@ -40,6 +40,8 @@ internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         InRange(failures, $"{d}:{nameof(delivery.MaxDelay)}", delivery.MaxDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
         InRange(failures, $"{d}:{nameof(delivery.AttemptTimeout)}", delivery.AttemptTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2));
         InRange(failures, $"{d}:{nameof(delivery.MessageBudget)}", delivery.MessageBudget, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        InRange(failures, $"{d}:{nameof(delivery.MaxEventsPerMessage)}", delivery.MaxEventsPerMessage, 1, RelayDeliveryOptions.MaxMaxEventsPerMessage);
+        InRange(failures, $"{d}:{nameof(delivery.SafetyNetDelay)}", delivery.SafetyNetDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         if (delivery.MaxDelay < delivery.BaseDelay)
         {
             failures.Add($"{Setting($"{d}:{nameof(delivery.MaxDelay)}")} ({delivery.MaxDelay}) must be at least {Setting($"{d}:{nameof(delivery.BaseDelay)}")} ({delivery.BaseDelay}).");

@@ -58,10 +58,11 @@ public static class RelayPipelines
     /// <summary>
     /// The delivery pipeline: retries outside (exponential backoff with jitter from <see cref="RelayDeliveryOptions.BaseDelay"/>,
     /// each wait capped at <see cref="RelayDeliveryOptions.MaxDelay"/>; a <c>Retry-After</c> from the Service replaces the
-    /// computed wait and is capped as well, since Polly does not apply <c>MaxDelay</c> to a delay generator's answer), a
-    /// per-try timeout inside. Only <see cref="IsTransientDeliveryFailure"/> outcomes are retried.
+    /// computed wait and is capped as well, since Polly does not apply <c>MaxDelay</c> to a delay generator's answer), then
+    /// the instance's shared <see cref="RelayDeliveryGate"/> (a <c>Retry-After</c> pauses every stream's tries, not just
+    /// the one that got it), a per-try timeout inside. Only <see cref="IsTransientDeliveryFailure"/> outcomes are retried.
     /// </summary>
-    internal static void ConfigureDelivery(ResiliencePipelineBuilder builder, RelayDeliveryOptions options, Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
+    internal static void ConfigureDelivery(ResiliencePipelineBuilder builder, RelayDeliveryOptions options, RelayDeliveryGate gate, Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
     {
         if (options.MaxAttempts > 1)
         {
@@ -79,6 +80,8 @@ public static class RelayPipelines
             });
         }
 
+        var maxWait = options.MaxDelay;
+        builder.AddStrategy(_ => new RelayDeliveryGate.Strategy(gate, maxWait));
         builder.AddTimeout(options.AttemptTimeout);
     }
 

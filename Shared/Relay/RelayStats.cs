@@ -19,6 +19,7 @@ public sealed class RelayStats(TimeProvider timeProvider)
     private long _deadLettered;
     private long _deliveredAgain;
     private long _redriven;
+    private long _sends;
 
     /// <summary>New events written to the log.</summary>
     public void Accepted(long count) => Interlocked.Add(ref _accepted, count);
@@ -41,7 +42,7 @@ public sealed class RelayStats(TimeProvider timeProvider)
     /// <summary>One webhook call answered 503 (storage trouble, not ready).</summary>
     public void Unavailable() => Interlocked.Increment(ref _unavailable);
 
-    /// <summary>Events delivered to the SignalR Service for the first time (delivery function; each event counts once).</summary>
+    /// <summary>Events delivered to the SignalR Service (fast path or safety net; each event counts once per instance).</summary>
     public void Delivered(long count) => Interlocked.Add(ref _delivered, count);
 
     /// <summary>Delivery tries that failed and were retried (delivery function).</summary>
@@ -50,11 +51,14 @@ public sealed class RelayStats(TimeProvider timeProvider)
     /// <summary>Events dead-lettered: retries ran out, the error was not retryable, or their message was poisoned.</summary>
     public void DeadLettered(long count) => Interlocked.Add(ref _deadLettered, count);
 
-    /// <summary>Events pushed again although another try had already delivered them (a range handed off twice at once).</summary>
+    /// <summary>Events pushed again although they had been delivered (kept for the accounting; the per-stream sender does not do that).</summary>
     public void DeliveredAgain(long count) => Interlocked.Add(ref _deliveredAgain, count);
 
     /// <summary>Dead-lettered events taken out of the dead-letter store and queued again (re-drive).</summary>
     public void Redriven(long count) => Interlocked.Add(ref _redriven, count);
+
+    /// <summary>One hub message sent to one target for the first time (its retries count in <see cref="Retried"/>).</summary>
+    public void Sent() => Interlocked.Increment(ref _sends);
 
     /// <summary>The counters now.</summary>
     public RelayStatsSnapshot Snapshot() => new(
@@ -71,7 +75,8 @@ public sealed class RelayStats(TimeProvider timeProvider)
         Interlocked.Read(ref _retried),
         Interlocked.Read(ref _deadLettered),
         Interlocked.Read(ref _deliveredAgain),
-        Interlocked.Read(ref _redriven));
+        Interlocked.Read(ref _redriven),
+        Interlocked.Read(ref _sends));
 }
 
 /// <summary>The answer of <c>GET /api/relay/stats</c>: this instance's relay counters.</summary>
@@ -90,6 +95,7 @@ public sealed class RelayStats(TimeProvider timeProvider)
 /// <param name="DeliveredAgain">Events pushed again after another try had delivered them (duplicates clients drop by id).</param>
 /// <param name="Redriven">Dead-lettered events queued again by a re-drive. Once everything has settled, on one instance:
 /// <c>Delivered + DeadLettered - Redriven = Accepted</c>.</param>
+/// <param name="Sends">Hub messages sent (first tries; one carries one event or, batched, several).</param>
 public sealed record RelayStatsSnapshot(
     string Instance,
     DateTimeOffset Since,
@@ -104,4 +110,5 @@ public sealed record RelayStatsSnapshot(
     long Retried,
     long DeadLettered,
     long DeliveredAgain,
-    long Redriven);
+    long Redriven,
+    long Sends = 0);

@@ -12,7 +12,7 @@ namespace FunctionsDashboard.Relay;
 /// <item>Lower-cased (invariant); every run of characters other than <c>a-z 0-9 . _ -</c> becomes one <c>-</c>;
 /// leading and trailing <c>-</c> are dropped (<c>microsoft.eventgrid-topics-orders</c>).</item>
 /// <item>Empty (or no topic/source) gives <see cref="Default"/>.</item>
-/// <item>Longer than <see cref="MaxLength"/>: the first 183 characters, <c>-</c>, and 16 hex digits of the SHA-256 of the
+/// <item>Longer than <see cref="MaxLength"/>: the first 183 characters (without a trailing <c>-</c>), <c>-</c>, and 16 hex digits of the SHA-256 of the
 /// lower-cased input, so distinct long names stay distinct.</item>
 /// </list>
 /// The result is a valid Table PartitionKey and blob path segment. Topics that differ only in case or punctuation share a
@@ -74,7 +74,7 @@ public static class StreamName
         if (name.Length > MaxLength)
         {
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(topicOrSource.Trim().ToLowerInvariant())))[..16];
-            name = $"{name[..(MaxLength - 17)]}-{hash}";
+            name = $"{name[..(MaxLength - 17)].TrimEnd('-')}-{hash}"; // no "--" where the cut fell after a dash
         }
 
         return name;

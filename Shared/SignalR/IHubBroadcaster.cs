@@ -12,4 +12,12 @@ public interface IHubBroadcaster
     /// the Service answers with an error status, and <see cref="TimeoutException"/> when no answer came in time.
     /// </summary>
     Task BroadcastAsync(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends <c>{target, arguments}</c> to the connections in <paramref name="group"/>
+    /// (<c>POST /api/hubs/{hub}/groups/{group}/:send</c>), one attempt, failing as <see cref="BroadcastAsync"/> does.
+    /// Broadcasters that only ever send to everyone need not implement it.
+    /// </summary>
+    Task BroadcastToGroupAsync(string group, string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} sends to all connections only.");
 }

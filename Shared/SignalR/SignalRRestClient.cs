@@ -74,14 +74,21 @@ public sealed partial class SignalRRestClient(
         ExecuteAsync(HttpMethod.Delete, $"/groups/{Escape(group)}/connections/{Escape(connectionId)}", "", null, isSend: false, [HttpStatusCode.OK, HttpStatusCode.NotFound], cancellationToken);
 
     /// <inheritdoc />
-    public async Task BroadcastAsync(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken)
+    public Task BroadcastAsync(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken) =>
+        SendOnceAsync("/:send", target, arguments, cancellationToken);
+
+    /// <inheritdoc />
+    public Task BroadcastToGroupAsync(string group, string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken) =>
+        SendOnceAsync($"/groups/{Escape(group)}/:send", target, arguments, cancellationToken);
+
+    private async Task SendOnceAsync(string path, string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken)
     {
         var timeout = dashboardOptions.Value.ConnectionTimeout;
         using var cts = new CancellationTokenSource(timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, cancellationToken);
         try
         {
-            await AttemptAsync(HttpMethod.Post, "/:send", "", Message(target, arguments), [HttpStatusCode.Accepted], linked.Token);
+            await AttemptAsync(HttpMethod.Post, path, "", Message(target, arguments), [HttpStatusCode.Accepted], linked.Token);
         }
         catch (OperationCanceledException e) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -114,7 +121,7 @@ public sealed partial class SignalRRestClient(
     {
         var url = new Uri($"{signalROptions.Value.Connection.ServerEndpoint.AbsoluteUri.TrimEnd('/')}/api/hubs/{Hub}{path}?api-version={ApiVersion}{query}");
         using var request = new HttpRequestMessage(method, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.CreateRestToken(url));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.CreateRestTokenAsync(url, cancellationToken));
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: JsonSerializerOptions.Web);

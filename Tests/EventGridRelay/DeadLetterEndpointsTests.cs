@@ -83,7 +83,7 @@ public sealed class DeadLetterEndpointsTests(AzuriteFixture azurite)
         using var empty = await SendAsync(server, "GET", "/api/relay/deadletters", AdminKey);
         Assert.Equal(0, (await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("count").GetInt32());
         var queued = await server.Services.GetRequiredService<FunctionsDashboard.Storage.DashboardStorage>().Queue(RelayStorageNames.DeliveryQueue).ReceiveMessageAsync();
-        Assert.Equal(RelayDeliveryMessage.For("orders", 7, 8), RelayDeliveryMessage.Parse(queued.Value.Body.ToString()));
+        Assert.Equal(RelayDeliveryMessage.ForRedrive("orders", 7, 8), RelayDeliveryMessage.Parse(queued.Value.Body.ToString()));
 
         var stats = await server.Client.GetFromJsonAsync<JsonElement>("/api/relay/stats");
         Assert.Equal(2, stats.GetProperty("redriven").GetInt64());

@@ -5,7 +5,6 @@ using FunctionsDashboard.Health;
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Sse;
 using FunctionsDashboard.Storage;
 using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -18,9 +17,10 @@ namespace FunctionsDashboard.Tests.Relay;
 
 /// <summary>
 /// The delivery service on the shared Azurite (fresh storage prefix, provisioned, no hosted service running): the real
-/// event log, state and dead-letter tables, a scripted SignalR Service (<see cref="FakeBroadcaster"/>), a hand-off that
-/// records messages, and the delivery pipeline on <see cref="Time"/>, which a pump moves forward to each retry wait as
-/// soon as the pipeline arms it (never to the per-try timeout): retries take no real time.
+/// event log (read through <see cref="IEventLogReader"/>), watermark and dead-letter tables, a scripted SignalR Service
+/// (<see cref="FakeBroadcaster"/>), a hand-off that records messages, and the delivery pipeline and senders on
+/// <see cref="Time"/>, which a pump moves forward to each wait as soon as it is armed (never to the per-try timeout or
+/// the message budget): retries take no real time. <see cref="Restart"/> is a new instance over the same storage.
 /// </summary>
 internal sealed class RelayDeliveryHarness : IAsyncDisposable
 {
@@ -29,25 +29,26 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
     private readonly IHost _host;
     private readonly CancellationTokenSource _pumpStop = new();
     private readonly Task _pump;
+    private readonly ResiliencePipelineRegistry<string> _registry = new();
+    private CancellationTokenSource _stopping = new();
 
     private RelayDeliveryHarness(IHost host, RelayDeliveryOptions options)
     {
         _host = host;
         Options = options;
         Stats = new RelayStats(Time);
+        Gate = new RelayDeliveryGate(Time);
         var storage = Services.GetRequiredService<DashboardStorage>();
         States = new DeliveryStateStore(storage, Time);
         DeadLetterStore = new DeadLetterStore(storage);
-        var registry = new ResiliencePipelineRegistry<string>();
-        registry.TryAddBuilder(RelayPipelines.Delivery, (builder, _) =>
+        _registry.TryAddBuilder(RelayPipelines.Delivery, (builder, _) =>
         {
             builder.TimeProvider = Time;
-            RelayPipelines.ConfigureDelivery(builder, options, args => RelayDelivery.OnRetry(args, Stats, NullLogger.Instance));
+            RelayPipelines.ConfigureDelivery(builder, options, Gate, args => RelayDeliverySender.OnRetry(args, Stats, NullLogger.Instance));
         });
-        registry.TryAddBuilder(RelayPipelines.Write, (builder, _) => RelayPipelines.ConfigureWrite(builder, new RelayOptions()));
-        var relayOptions = Microsoft.Extensions.Options.Options.Create(new RelayOptions { Delivery = options });
-        Delivery = new RelayDelivery(Log, Broadcaster, States, DeadLetterStore, HandOff, Stats, relayOptions, registry, Time, NullLogger<RelayDelivery>.Instance);
-        DeadLetters = new RelayDeadLetters(DeadLetterStore, States, HandOff, Stats, registry, NullLogger<RelayDeadLetters>.Instance);
+        _registry.TryAddBuilder(RelayPipelines.Write, (builder, _) => RelayPipelines.ConfigureWrite(builder, new RelayOptions()));
+        DeadLetters = new RelayDeadLetters(DeadLetterStore, HandOff, Stats, _registry, NullLogger<RelayDeadLetters>.Instance);
+        Restart();
         _pump = PumpAsync(_pumpStop.Token);
     }
 
@@ -57,11 +58,19 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
 
     public RecordingHandOff HandOff { get; } = new();
 
+    public SettableAudience Audience { get; } = new();
+
     public RelayDeliveryOptions Options { get; }
 
     public RelayStats Stats { get; }
 
-    public RelayDelivery Delivery { get; }
+    public RelayDeliveryGate Gate { get; }
+
+    public RelayDelivery Delivery { get; private set; } = null!;
+
+    public RelayDeliveryStreams Streams { get; private set; } = null!;
+
+    public IEventLogCommitListener Listener { get; private set; } = null!;
 
     public RelayDeadLetters DeadLetters { get; }
 
@@ -72,6 +81,24 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     public RelayEventLog Log => Services.GetRequiredService<RelayEventLog>();
+
+    public IEventLogReader Reader => Services.GetRequiredService<IEventLogReader>();
+
+    /// <summary>Stops this instance's senders (the host stopping) without starting a new one.</summary>
+    public Task StopAsync() => _stopping.CancelAsync();
+
+    /// <summary>A new instance over the same storage: empty memory (senders, watermarks), same stats and broadcaster.</summary>
+    public void Restart()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _stopping = new CancellationTokenSource();
+        var relayOptions = Microsoft.Extensions.Options.Options.Create(new RelayOptions { Delivery = Options });
+        var sender = new RelayDeliverySender(Broadcaster, Audience, DeadLetterStore, Stats, _registry, Time, NullLogger.Instance);
+        Streams = new RelayDeliveryStreams(Reader, States, sender, relayOptions, _stopping.Token, Time, NullLogger<RelayDelivery>.Instance);
+        Listener = new RelayDeliveryListener(Streams);
+        Delivery = new RelayDelivery(Streams, sender, Reader, DeadLetterStore, HandOff, relayOptions, _registry, Time, NullLogger<RelayDelivery>.Instance);
+    }
 
     public static async Task<RelayDeliveryHarness> CreateAsync(string connectionString, RelayDeliveryOptions? options = null)
     {
@@ -91,8 +118,21 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
             await step.RunAsync(CancellationToken.None);
         }
 
-        return new RelayDeliveryHarness(host, options ?? new RelayDeliveryOptions { AttemptTimeout = AttemptTimeout });
+        return new RelayDeliveryHarness(host, options ?? new RelayDeliveryOptions { AttemptTimeout = AttemptTimeout, MessageBudget = TimeSpan.FromMinutes(5) });
     }
+
+    /// <summary>Appends events and tells the fast path about the commit, as the log's writer does.</summary>
+    public async Task<string> AppendAndOfferAsync(string stream, int count, string prefix = "evt")
+    {
+        var message = RelayDeliveryMessage.Parse(await AppendAsync(stream, count, prefix));
+        var page = await Reader.ReadAfterAsync(stream, null, message.FirstSeq - 1, (int)message.Count, CancellationToken.None);
+        Listener.OnCommitted(new CommittedEvents(stream, page.Head.Generation, page.Events));
+        return message.ToJson();
+    }
+
+    /// <summary>Completes once the stream's in-memory watermark reached <paramref name="through"/>.</summary>
+    public Task WaitSettledAsync(string stream, long through) =>
+        Eventually.WaitAsync(() => Task.FromResult(Streams.For(stream).Settled), s => s >= through, TimeSpan.FromSeconds(20), $"{stream} settled through {through}");
 
     /// <summary>Appends events <c>{prefix}-1</c> .. <c>{prefix}-{count}</c> to <paramref name="stream"/>; returns their message.</summary>
     public async Task<string> AppendAsync(string stream, int count, string prefix = "evt")
@@ -121,6 +161,8 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
         }
 
         _pumpStop.Dispose();
+        await _stopping.CancelAsync();
+        _stopping.Dispose();
         _host.Dispose();
     }
 
@@ -130,7 +172,7 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             var due = await Time.NextTimerAsync(Timeout.InfiniteTimeSpan).WaitAsync(cancellationToken);
-            if (due > TimeSpan.Zero && due != AttemptTimeout && due != Timeout.InfiniteTimeSpan && due < TimeSpan.FromDays(1))
+            if (due > TimeSpan.Zero && due != AttemptTimeout && due != Options.MessageBudget && due != Timeout.InfiniteTimeSpan && due < TimeSpan.FromDays(1))
             {
                 Time.Advance(due);
             }
@@ -138,37 +180,68 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
     }
 }
 
-/// <summary>A scripted SignalR Service: records every push; <see cref="Fail"/> decides per event and try whether it fails.</summary>
+/// <summary>
+/// A scripted SignalR Service: records every event of every accepted message (with its target and group, in order);
+/// <see cref="Fail"/> decides per message (by its first seq) and try whether it fails.
+/// </summary>
 internal sealed class FakeBroadcaster : IHubBroadcaster
 {
     private readonly ConcurrentDictionary<long, int> _tries = new();
 
-    public ConcurrentQueue<(string Target, DashboardEvent Event)> Pushes { get; } = new();
+    public ConcurrentQueue<(string Target, DashboardEvent Event, string? Group)> Pushes { get; } = new();
 
-    /// <summary>Given (seq, try number from 1), the exception to throw, or null to succeed.</summary>
+    /// <summary>Accepted messages: (target, group, seqs).</summary>
+    public ConcurrentQueue<(string Target, string? Group, long[] Seqs)> Messages { get; } = new();
+
+    /// <summary>Given (first seq of the message, try number from 1), the exception to throw, or null to succeed.</summary>
     public Func<long, int, Exception?> Fail { get; set; } = (_, _) => null;
 
-    /// <summary>Called before each push (e.g. to move time).</summary>
+    /// <summary>Called before each push with the message's first seq (e.g. to move time).</summary>
     public Action<long>? BeforePush { get; set; }
 
     public int Tries(long seq) => _tries.GetValueOrDefault(seq);
 
-    public Task BroadcastAsync(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken)
+    public Task BroadcastAsync(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken) =>
+        Send(null, target, arguments);
+
+    public Task BroadcastToGroupAsync(string group, string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken) =>
+        Send(group, target, arguments);
+
+    private Task Send(string? group, string target, IReadOnlyList<object?> arguments)
     {
-        var e = Assert.IsType<DashboardEvent>(Assert.Single(arguments));
-        BeforePush?.Invoke(e.Seq);
-        var attempt = _tries.AddOrUpdate(e.Seq, 1, static (_, n) => n + 1);
-        if (Fail(e.Seq, attempt) is { } error)
+        var events = Assert.Single(arguments) switch
+        {
+            DashboardEvent one => [one],
+            DashboardEvent[] many => many,
+            var other => throw new InvalidOperationException($"Unexpected argument {other}"),
+        };
+        Assert.Equal(events.Length == 1 ? RelayDelivery.HubTarget : RelayDelivery.BatchHubTarget, target);
+        BeforePush?.Invoke(events[0].Seq);
+        var attempt = _tries.AddOrUpdate(events[0].Seq, 1, static (_, n) => n + 1);
+        if (Fail(events[0].Seq, attempt) is { } error)
         {
             return Task.FromException(error);
         }
 
-        Pushes.Enqueue((target, e));
+        foreach (var e in events)
+        {
+            Pushes.Enqueue((target, e, group));
+        }
+
+        Messages.Enqueue((target, group, [.. events.Select(e => e.Seq)]));
         return Task.CompletedTask;
     }
 
     public static SignalRRestException Status(HttpStatusCode status, TimeSpan? retryAfter = null) =>
         new(status, $"SignalR Service answered {(int)status} (test)", retryAfter);
+}
+
+/// <summary>An audience the test sets: everyone by default.</summary>
+internal sealed class SettableAudience : IEventAudience
+{
+    public EventTargets Targets { get; set; } = EventTargets.Everyone;
+
+    public ValueTask<EventTargets> TargetsForAsync(string stream, CancellationToken cancellationToken) => ValueTask.FromResult(Targets);
 }
 
 /// <summary>A hand-off that keeps the messages instead of queuing them.</summary>

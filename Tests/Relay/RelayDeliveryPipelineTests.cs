@@ -215,7 +215,7 @@ public sealed class RelayDeliveryPipelineTests
     private ResiliencePipeline Build(RelayDeliveryOptions options)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
-        RelayPipelines.ConfigureDelivery(builder, options);
+        RelayPipelines.ConfigureDelivery(builder, options, new RelayDeliveryGate(_time));
         return builder.Build();
     }
 

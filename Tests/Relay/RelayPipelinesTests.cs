@@ -16,7 +16,7 @@ public sealed class RelayPipelinesTests
     public async Task Delivery_AlwaysTransient_TriesMaxAttemptsWithCappedBackoff()
     {
         var options = new RelayDeliveryOptions { AttemptTimeout = TimeSpan.FromSeconds(10) };
-        var pipeline = Build(b => RelayPipelines.ConfigureDelivery(b, options));
+        var pipeline = Build(b => RelayPipelines.ConfigureDelivery(b, options, new RelayDeliveryGate(_time)));
         var attempts = 0;
 
         var run = pipeline.ExecuteAsync(_ =>
@@ -43,7 +43,7 @@ public sealed class RelayPipelinesTests
     [Fact]
     public async Task Delivery_NotTransient_IsNotRetried()
     {
-        var pipeline = Build(b => RelayPipelines.ConfigureDelivery(b, new RelayDeliveryOptions { AttemptTimeout = TimeSpan.FromSeconds(10) }));
+        var pipeline = Build(b => RelayPipelines.ConfigureDelivery(b, new RelayDeliveryOptions { AttemptTimeout = TimeSpan.FromSeconds(10) }, new RelayDeliveryGate(_time)));
         var attempts = 0;
 
         await Assert.ThrowsAsync<SignalRRestException>(() => pipeline.ExecuteAsync(_ =>
