@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Builds everything, starts a private Azurite on free ports (so it can run beside ./run.sh), runs every test suite,
 # stops Azurite, and ends with one line "N passed, N failed". Exits non-zero on any failure or when no test ran.
+# Installs what it can (npm packages; Chromium when root with apt-get) and stops at once, naming the command, otherwise.
+# `./test.sh --check` only checks (and installs) the prerequisites.
 set -euo pipefail
 source "$(dirname "$0")/scripts/lib.sh"
 cd "$ROOT"
 
 require_tools
+ensure_chromium
+say "Chromium: $CHROMIUM_PATH"
 ensure_node_modules
+if [ "${1:-}" = "--check" ]; then say "Prerequisites are in place"; exit 0; fi
 
 say "Building"
 dotnet build FunctionsDashboard.sln -c Debug --nologo -v quiet -clp:ErrorsOnly || die "build failed"

@@ -43,6 +43,7 @@ internal sealed partial class QueueFunctionRunner(
         var queue = storage.Queue(function.QueueTrigger.QueueName);
         var poison = storage.Queue(function.QueueTrigger.QueueName + "-poison");
         var idle = settings.MinPollingInterval;
+        var failing = false;
         Log.Polling(logger, function.Name, queue.Name);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -51,14 +52,29 @@ internal sealed partial class QueueFunctionRunner(
             {
                 await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                 messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, RunningVisibility, stoppingToken)).Value;
+                if (failing)
+                {
+                    failing = false;
+                    Log.PollRecovered(logger, function.Name);
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
             catch (Exception e)
             {
-                Log.PollFailed(logger, function.Name, e);
+                // One warning (with the cause) per outage, not one stack trace per poll; the idle backoff spaces the retries.
+                if (!failing)
+                {
+                    failing = true;
+                    Log.PollFailed(logger, function.Name, e);
+                }
+                else
+                {
+                    Log.PollStillFailing(logger, function.Name, e.GetType().Name);
+                }
+
                 messages = [];
             }
 
@@ -90,9 +106,10 @@ internal sealed partial class QueueFunctionRunner(
             await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, p => Bind(function, p, message, stoppingToken));
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: the message becomes visible again after RunningVisibility and is retried.
+            // Stopping: whatever the run ended with, the message becomes visible again after RunningVisibility and is retried.
+            Log.StoppedDuringRun(logger, function.Name, message.MessageId, e.GetType().Name);
         }
         catch (Exception e)
         {
@@ -147,6 +164,15 @@ internal sealed partial class QueueFunctionRunner(
 
         [LoggerMessage(EventId = 9302, EventName = "QueuePollFailed", Level = LogLevel.Warning, Message = "Queue function {Function} could not poll its queue; retrying")]
         public static partial void PollFailed(ILogger logger, string function, Exception exception);
+
+        [LoggerMessage(EventId = 9306, EventName = "QueuePollRecovered", Level = LogLevel.Information, Message = "Queue function {Function} polls its queue again")]
+        public static partial void PollRecovered(ILogger logger, string function);
+
+        [LoggerMessage(EventId = 9307, EventName = "QueuePollStillFailing", Level = LogLevel.Debug, Message = "Queue function {Function} still cannot poll its queue ({Error})")]
+        public static partial void PollStillFailing(ILogger logger, string function, string error);
+
+        [LoggerMessage(EventId = 9308, EventName = "QueueRunStopped", Level = LogLevel.Information, Message = "Queue function {Function} stopped while running message {MessageId} ({Outcome}); it is retried after its visibility timeout")]
+        public static partial void StoppedDuringRun(ILogger logger, string function, string messageId, string outcome);
 
         [LoggerMessage(EventId = 9303, EventName = "QueueMessageFailed", Level = LogLevel.Warning, Message = "Queue function {Function} failed on message {MessageId} (try {DequeueCount}); it will be retried")]
         public static partial void Failed(ILogger logger, string function, string messageId, long dequeueCount, Exception exception);

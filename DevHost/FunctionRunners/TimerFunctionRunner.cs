@@ -96,9 +96,9 @@ internal sealed partial class TimerFunctionRunner(
         {
             await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, p => Bind(p, timer, stoppingToken));
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping.
+            // Stopping: the run was cut short; it runs again at its next occurrence after a restart.
         }
         catch (Exception e)
         {

@@ -56,6 +56,13 @@ public static partial class DevHostApplication
 
         FollowOwnPort(builder.Configuration);
 
+        // Ctrl-C: stop within a few seconds. Every hosted service stops at once, and Kestrel's wait for open requests is
+        // bounded (SSE streams and function runs end on the stopping signal, see UseStoppingCancelsRequests).
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = builder.Configuration.GetValue("DevHost:ShutdownTimeout", DefaultShutdownTimeout);
+            o.ServicesStopConcurrently = true;
+        });
         builder.Services.AddProblemDetails();
         builder.AddDashboard();
         builder.AddLocalEventGrid(settings.RoutePrefix);
@@ -70,6 +77,7 @@ public static partial class DevHostApplication
         QueueFunctionRunner.Validate(functions);
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueFunctionRunner>(sp, (IReadOnlyList<FunctionDescriptor>)triggered, QueueHostSettings.From(settings)));
         var app = builder.Build();
+        app.UseStoppingCancelsRequests();
         app.UseFunctionProblems(); // 500 (correlation id only), 404/405/415 and bare statuses as problem+json (FunctionRunners/HttpFunctionEndpoints.cs)
         app.UseRouting();
         app.UseNoFunctionProblem();
@@ -82,6 +90,25 @@ public static partial class DevHostApplication
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost");
         Log.Settings(logger, settings.Root, settings.SettingsFile ?? "(none)", settings.RoutePrefix, functions.Count);
         return app;
+    }
+
+    /// <summary>How long DevHost's stop may take before open requests are cut (<c>DevHost:ShutdownTimeout</c>).</summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// On stop, the Functions host cancels the token of every running invocation. DevHost does the same: each request's
+    /// <see cref="HttpContext.RequestAborted"/> (the token HTTP functions get) also fires when the app starts stopping,
+    /// so an open SSE stream ends at once instead of holding Kestrel's shutdown until the timeout.
+    /// </summary>
+    internal static IApplicationBuilder UseStoppingCancelsRequests(this IApplicationBuilder app)
+    {
+        var stopping = app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        return app.Use(async (context, next) =>
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            context.RequestAborted = linked.Token;
+            await next(context);
+        });
     }
 
     /// <summary>Runs DevHost until Ctrl-C. Returns a process exit code; startup problems are printed plainly.</summary>

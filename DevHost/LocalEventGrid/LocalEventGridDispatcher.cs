@@ -24,6 +24,7 @@ internal sealed class LocalEventGridDispatcher : BackgroundService
     private readonly SemaphoreSlim _slots;
     private readonly SemaphoreSlim _handshakeGate = new(1, 1);
     private readonly HashSet<EventSchema> _validated = [];
+    private readonly Dictionary<string, (EventSchema Schema, DateTimeOffset Expires)> _validationCodes = new(StringComparer.Ordinal);
     private readonly LocalEventGridOptions _options;
     private readonly HttpClient _http;
     private readonly Func<Uri> _target;
@@ -52,6 +53,48 @@ internal sealed class LocalEventGridDispatcher : BackgroundService
         _timeProvider = timeProvider;
         _logger = logger;
         _slots = new SemaphoreSlim(options.MaxConcurrentDeliveries, options.MaxConcurrentDeliveries);
+    }
+
+    /// <summary>The validation URL (Event Grid schema <c>validationUrl</c>, CloudEvents <c>WebHook-Request-Callback</c>) for a code.</summary>
+    public const string ValidationPath = "/localeventgrid/validate";
+
+    /// <summary>How long a validation URL stays valid (Event Grid: 5 minutes), in local time scale.</summary>
+    private static readonly TimeSpan ValidationUrlLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Manual validation: a GET of a validation URL handed out in a handshake, within its lifetime, validates the endpoint
+    /// for that schema, as a GET of <c>validationUrl</c> (or the CloudEvents callback) does on Event Grid.
+    /// </summary>
+    public bool ValidateManually(string? code)
+    {
+        if (string.IsNullOrEmpty(code))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (!_validationCodes.Remove(code, out var pending) || pending.Expires < _timeProvider.GetUtcNow())
+            {
+                return false;
+            }
+
+            _validated.Add(pending.Schema);
+        }
+
+        _wakeUp.Release();
+        return true;
+    }
+
+    private string NewValidationUrl(Uri endpoint, EventSchema schema)
+    {
+        var code = Guid.NewGuid().ToString();
+        lock (_gate)
+        {
+            _validationCodes[code] = (schema, _timeProvider.GetUtcNow() + (ValidationUrlLifetime * _options.TimeScale));
+        }
+
+        return $"{endpoint.GetLeftPart(UriPartial.Authority)}{ValidationPath}?code={code}";
     }
 
     /// <summary>Queues freshly published events for delivery now.</summary>
@@ -137,6 +180,8 @@ internal sealed class LocalEventGridDispatcher : BackgroundService
             yield return [e];
         }
 
+        // preferredBatchSizeInKilobytes as Event Grid applies it (a single larger event goes alone); with at most 5,000
+        // events of at most 1 MiB each plus their envelope, no delivery exceeds EventGridLimits.MaxDeliveryBytes.
         var preferred = _options.PreferredBatchSizeInKilobytes * 1024;
         foreach (var group in due.Where(e => e.DeadLetterReason is null).GroupBy(e => e.Schema))
         {
@@ -272,6 +317,12 @@ internal sealed class LocalEventGridDispatcher : BackgroundService
             request.Headers.Add("aeg-event-type", "Notification");
             request.Headers.Add("aeg-subscription-name", _options.SubscriptionName.ToUpperInvariant());
             request.Headers.Add("aeg-delivery-count", (batch.Max(e => e.Attempts) - 1).ToString(CultureInfo.InvariantCulture));
+            if (schema == EventSchema.CloudEvents)
+            {
+                // CloudEvents webhook spec 4.1.2: after the handshake every delivery carries Origin = the handshake's origin.
+                request.Headers.TryAddWithoutValidation("Origin", HandshakeOrigin);
+            }
+
             if (schema == EventSchema.EventGrid)
             {
                 request.Headers.Add("aeg-metadata-version", "1");
@@ -384,12 +435,13 @@ internal sealed class LocalEventGridDispatcher : BackgroundService
     private async Task<(int? Status, string Outcome)?> EventGridHandshakeAsync(Uri endpoint, string topic, CancellationToken stoppingToken)
     {
         var code = Guid.NewGuid().ToString();
+        var validationUrl = NewValidationUrl(endpoint, EventSchema.EventGrid);
         var validation = new JsonArray(new JsonObject
         {
             ["id"] = Guid.NewGuid().ToString(),
             ["topic"] = LocalTopicEndpoint.TopicResourceId(topic),
             ["subject"] = "",
-            ["data"] = new JsonObject { ["validationCode"] = code, ["validationUrl"] = $"{endpoint.GetLeftPart(UriPartial.Authority)}/localeventgrid/validate?code={code}" },
+            ["data"] = new JsonObject { ["validationCode"] = code, ["validationUrl"] = validationUrl },
             ["eventType"] = "Microsoft.EventGrid.SubscriptionValidationEvent",
             ["eventTime"] = _timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
             ["metadataVersion"] = "1",
@@ -422,6 +474,7 @@ internal sealed class LocalEventGridDispatcher : BackgroundService
         using var request = new HttpRequestMessage(HttpMethod.Options, endpoint);
         request.Headers.Add(EventGridWebhook.RequestOriginHeader, HandshakeOrigin);
         request.Headers.Add(EventGridWebhook.RequestRateHeader, "120");
+        request.Headers.TryAddWithoutValidation("WebHook-Request-Callback", NewValidationUrl(endpoint, EventSchema.CloudEvents));
         using var response = await SendAsync(request, stoppingToken);
         var status = (int)response.StatusCode;
         if (status != 200)

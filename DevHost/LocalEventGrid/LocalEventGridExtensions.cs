@@ -1,6 +1,7 @@
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.DevHost.LocalEventGrid;
@@ -48,6 +49,11 @@ internal static class LocalEventGridExtensions
     {
         endpoints.MapPost(LocalTopicEndpoint.Route, LocalTopicEndpoint.PublishAsync);
         endpoints.MapGet("/localeventgrid/stats", (LocalEventGridStats stats) => TypedResults.Ok(stats.Snapshot()));
+        // The validationUrl / WebHook-Request-Callback the handshakes hand out (manual validation, as on Event Grid).
+        endpoints.MapGet(LocalEventGridDispatcher.ValidationPath, Results<Ok<string>, ProblemHttpResult> (string? code, LocalEventGridDispatcher dispatcher) =>
+            dispatcher.ValidateManually(code)
+                ? TypedResults.Ok("Webhook successfully validated as a subscription endpoint.")
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown validation code", detail: "The code is unknown, already used or expired (validation URLs live 5 minutes)."));
         return endpoints;
     }
 }

@@ -19,8 +19,8 @@ internal static partial class LocalTopicEndpoint
 {
     public const string Route = "/localeventgrid/topics/{topic}/api/events";
 
-    /// <summary>Event Grid's publish limit per request.</summary>
-    public const int MaxPublishBytes = 1024 * 1024;
+    /// <summary>Event Grid's publish limit per request (<see cref="EventGridLimits.MaxPublishBytes"/>).</summary>
+    public const int MaxPublishBytes = EventGridLimits.MaxPublishBytes;
 
     /// <summary>The Azure resource id the local topic stands for (what Event Grid writes into <c>topic</c>).</summary>
     public static string TopicResourceId(string topic) =>

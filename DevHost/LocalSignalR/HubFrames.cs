@@ -78,15 +78,19 @@ internal static class HubFrames
     }
 
     /// <summary>
-    /// Reads the upstream's answer to a blocking invocation: a complete completion frame (<c>{"type":3,...}</c>, the
-    /// trailing 0x1E optional). Returns the completion to send to the caller under <paramref name="invocationId"/>.
+    /// Reads the upstream's answer to a blocking invocation: a complete completion frame (<c>{"type":3,...}</c>) ended
+    /// by the 0x1E record separator, which the official emulator requires too (it writes the answer to the client as is,
+    /// and a client given a frame without 0x1E fails with "Message is incomplete"). Returns the completion to send to
+    /// the caller under <paramref name="invocationId"/>; without the separator, an error completion that says so.
     /// </summary>
     public static CompletionMessage CompletionFromUpstream(string invocationId, ReadOnlySpan<byte> body)
     {
-        if (!body.IsEmpty && body[^1] == RecordSeparator)
+        if (body.IsEmpty || body[^1] != RecordSeparator)
         {
-            body = body[..^1];
+            return CompletionMessage.WithError(invocationId, "Invocation failed, the upstream answer is not a complete hub-protocol frame: it does not end with the 0x1E record separator (Message is incomplete).");
         }
+
+        body = body[..^1];
 
         try
         {

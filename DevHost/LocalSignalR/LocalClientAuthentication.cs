@@ -11,8 +11,9 @@ namespace FunctionsDashboard.DevHost.LocalSignalR;
 /// <summary>
 /// Guards the client endpoints (<c>/localsignalr/client/negotiate</c> and the transports) as the Service does: the
 /// <c>hub</c> query names a valid hub, and the access token (<c>Authorization: Bearer</c>, or the <c>access_token</c>
-/// query that WebSockets and SSE clients send) is signed with the access key, has <c>aud</c> = exactly the client URL
-/// <c>{endpoint}/client/?hub={hub}</c> and has not expired; else 401. While offline: 503 with <c>Retry-After</c>.
+/// query that WebSockets and SSE clients send) is signed with an access key or a key issued to an Entra principal
+/// (<see cref="LocalSignalRKeys"/>), has <c>aud</c> = the client URL <c>{endpoint}/client/?hub={hub}</c> (with or
+/// without the port, <see cref="SignalRAudience"/>) and has not expired; else 401. While offline: 503 with <c>Retry-After</c>.
 /// </summary>
 internal static partial class LocalClientAuthentication
 {
@@ -60,8 +61,8 @@ internal static partial class LocalClientAuthentication
 
         var tokens = services.GetRequiredService<SignalRTokenService>();
         var validator = services.GetRequiredService<SignalRTokenValidator>();
-        var accessKey = services.GetRequiredService<IOptions<SignalROptions>>().Value.Connection.AccessKey;
-        var (principal, error) = await validator.ValidateAsync(TokenOf(context), tokens.ClientUrl(hub), [accessKey]);
+        var keys = services.GetRequiredService<LocalSignalRKeys>();
+        var (principal, error) = await validator.ValidateAsync(TokenOf(context), tokens.ClientUrl(hub), keys.SigningKeys());
         if (principal is null)
         {
             LocalSignalRLog.ClientRefused(logger, hub, StatusCodes.Status401Unauthorized, error ?? "invalid token");

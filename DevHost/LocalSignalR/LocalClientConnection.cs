@@ -13,8 +13,8 @@ internal enum CloseKind
     Abrupt,
 }
 
-/// <summary>Why the Service closes a connection.</summary>
-internal sealed record CloseRequest(string? Error, CloseKind Kind);
+/// <summary>Why the Service closes a connection, and whether the close message lets the client reconnect automatically.</summary>
+internal sealed record CloseRequest(string? Error, CloseKind Kind, bool AllowReconnect = false);
 
 /// <summary>
 /// One client connection of the local Service: who it is (hub, user, claims, query) and its output. Writes are
@@ -115,9 +115,9 @@ internal sealed class LocalClientConnection
     }
 
     /// <summary>Asks the connection to close (the first request wins); the read loop notices and ends.</summary>
-    public void RequestClose(string? error, CloseKind kind)
+    public void RequestClose(string? error, CloseKind kind, bool allowReconnect = false)
     {
-        if (Interlocked.CompareExchange(ref _closeRequest, new CloseRequest(error, kind), null) is not null)
+        if (Interlocked.CompareExchange(ref _closeRequest, new CloseRequest(error, kind, allowReconnect), null) is not null)
         {
             return;
         }

@@ -76,7 +76,7 @@ internal sealed class LocalClientConnectionHandler(
             if (close is { Kind: CloseKind.Graceful })
             {
                 using var timeout = new CancellationTokenSource(CloseWriteTimeout, timeProvider);
-                await client.SendAsync(HubFrames.Close(close.Error, allowReconnect: false), timeout.Token);
+                await client.SendAsync(HubFrames.Close(close.Error, close.AllowReconnect), timeout.Token);
             }
 
             await client.CompleteAsync();

@@ -148,10 +148,14 @@ internal static class LocalRestApi
         return TypedResults.NoContent();
     }
 
+    /// <summary>
+    /// A REST close sends a close message with <c>allowReconnect: true</c>, as the official emulator does (and the flag
+    /// exists for: dotnet/aspnetcore#14908), so a client with automatic reconnect comes back.
+    /// </summary>
     private static void Close(LocalHub hub, LocalClientConnection connection, string? reason)
     {
         hub.Remove(connection);
-        connection.RequestClose(string.IsNullOrEmpty(reason) ? null : reason, CloseKind.Graceful);
+        connection.RequestClose(string.IsNullOrEmpty(reason) ? null : reason, CloseKind.Graceful, allowReconnect: true);
     }
 
     /// <summary>Reads <c>{"target": "...", "arguments": [...]}</c>: 413 over 1 MB, 400 when malformed or without a target.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using FunctionsDashboard.SignalR;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.DevHost.LocalSignalR;
 
@@ -13,14 +12,15 @@ internal sealed class LocalRestSend
 
 /// <summary>
 /// What every data-plane REST call of the local Service goes through, in this order: offline (503 +
-/// <c>Retry-After</c>); the bearer token (signature, <c>aud</c> = the request URL without query or trailing slash,
+/// <c>Retry-After</c>); the bearer token (a Microsoft Entra token, 401/403 as <see cref="LocalSignalRKeys.CheckEntraAsync"/>
+/// says; or an access-key token: signature, <c>aud</c> = the request URL as <see cref="SignalRAudience"/> reads it,
 /// expiry; 401 otherwise); the hub name (400); the <see cref="LocalSignalRFaultSettings.Latency"/>; the fault dice
 /// (429 + <c>Retry-After</c>, 5xx without delivery, or delivery then 500). Counts every outcome.
 /// </summary>
 internal sealed class LocalRestFilter(
     LocalSignalRFaults faults,
     SignalRTokenValidator validator,
-    IOptions<SignalROptions> signalR,
+    LocalSignalRKeys keys,
     TimeProvider timeProvider,
     ILogger<LocalRestFilter> logger) : IEndpointFilter
 {
@@ -35,10 +35,22 @@ internal sealed class LocalRestFilter(
             return Refuse(http, RestOutcome.Offline, StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable", "The local SignalR Service is offline.", retryAfterSeconds: settings.RetryAfterSeconds);
         }
 
-        var (principal, error) = await validator.ValidateAsync(BearerToken(request), RequestUrl(http), [signalR.Value.Connection.AccessKey]);
-        if (principal is null)
+        // REST calls carry either an access-key token (aud = the request URL) or, under Entra, the Entra token itself.
+        var token = BearerToken(request);
+        if (LocalSignalRKeys.LooksLikeEntraToken(token))
         {
-            return Refuse(http, RestOutcome.Unauthorized, StatusCodes.Status401Unauthorized, "Unauthorized", $"Unauthorized: {error}.");
+            if (await keys.CheckEntraAsync(token) is { } refused)
+            {
+                return Refuse(http, RestOutcome.Unauthorized, refused.Status, refused.Status == StatusCodes.Status403Forbidden ? "Forbidden" : "Unauthorized", $"Unauthorized: {refused.Error}.");
+            }
+        }
+        else
+        {
+            var (principal, error) = await validator.ValidateAsync(token, RequestUrl(http), keys.SigningKeys());
+            if (principal is null)
+            {
+                return Refuse(http, RestOutcome.Unauthorized, StatusCodes.Status401Unauthorized, "Unauthorized", $"Unauthorized: {error}.");
+            }
         }
 
         if (request.RouteValues["hub"] is string hub && !LocalClientAuthentication.IsHubName(hub))

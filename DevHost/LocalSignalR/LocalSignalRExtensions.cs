@@ -35,6 +35,7 @@ internal static class LocalSignalRExtensions
         services.TryAddSingleton<LocalUpstreamCaller>();
         services.TryAddSingleton<LocalClientConnectionHandler>();
         services.TryAddSingleton<SignalRTokenValidator>();
+        services.TryAddSingleton<LocalSignalRKeys>();
         services.AddConnections();
         return builder;
     }

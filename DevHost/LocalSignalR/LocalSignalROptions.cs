@@ -42,6 +42,24 @@ internal sealed class LocalSignalROptions
     /// <summary>Time for the client's hub-protocol handshake. Default 15 s; 1 s to 5 min.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The well-known local access key (the emulator's and local.settings.sample.json's).</summary>
+    public const string DefaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+    /// <summary>The local secondary access key's default (public, like the primary).</summary>
+    public const string DefaultSecondaryAccessKey = "local-secondary-access-key-0123456789abcdefgh";
+
+    /// <summary>Primary access key when the app's connection string has none (Entra mode). Default <see cref="DefaultAccessKey"/>.</summary>
+    public string AccessKey { get; set; } = DefaultAccessKey;
+
+    /// <summary>Secondary access key: tokens signed with it are valid, and upstream calls carry its signature too.</summary>
+    public string SecondaryAccessKey { get; set; } = DefaultSecondaryAccessKey;
+
+    /// <summary>Refuse tokens signed with the access keys (Bicep's <c>disableLocalAuth: true</c>). Default false.</summary>
+    public bool DisableLocalAuth { get; set; }
+
+    /// <summary>The local stand-in for Microsoft Entra ID (see <see cref="LocalSignalREntraOptions"/>).</summary>
+    public LocalSignalREntraOptions Entra { get; set; } = new();
+
     /// <summary>The fault knobs at startup (also changeable at runtime through <c>/localsignalr/_faults</c>).</summary>
     public LocalSignalRFaultSettings Faults { get; set; } = new();
 }

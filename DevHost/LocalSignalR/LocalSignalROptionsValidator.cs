@@ -23,6 +23,14 @@ internal sealed class LocalSignalROptionsValidator : IValidateOptions<LocalSigna
             failures.Add($"{Setting(nameof(options.UpstreamUrl))} ('{options.UpstreamUrl}') must be an absolute http or https URL.");
         }
 
+        foreach (var (property, key) in new[] { (nameof(options.AccessKey), options.AccessKey), (nameof(options.SecondaryAccessKey), options.SecondaryAccessKey), ("Entra:SigningKey", options.Entra.SigningKey ?? new string('x', 32)) })
+        {
+            if (string.IsNullOrEmpty(key) || key.Length < 32)
+            {
+                failures.Add($"{Setting(property)} must be at least 32 characters (HS256).");
+            }
+        }
+
         failures.AddRange(options.Faults.Validate());
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

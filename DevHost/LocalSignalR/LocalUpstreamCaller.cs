@@ -45,7 +45,7 @@ internal sealed class LocalUpstreamCaller : IDisposable
     };
 
     private readonly IOptions<LocalSignalROptions> _options;
-    private readonly IOptions<SignalROptions> _signalR;
+    private readonly LocalSignalRKeys _keys;
     private readonly LocalSignalRFaults _faults;
     private readonly IServer _server;
     private readonly TimeProvider _timeProvider;
@@ -55,7 +55,7 @@ internal sealed class LocalUpstreamCaller : IDisposable
 
     public LocalUpstreamCaller(
         IOptions<LocalSignalROptions> options,
-        IOptions<SignalROptions> signalR,
+        LocalSignalRKeys keys,
         LocalSignalRFaults faults,
         IServer server,
         TimeProvider timeProvider,
@@ -63,7 +63,7 @@ internal sealed class LocalUpstreamCaller : IDisposable
         ILogger<LocalUpstreamCaller> logger)
     {
         _options = options;
-        _signalR = signalR;
+        _keys = keys;
         _faults = faults;
         _server = server;
         _timeProvider = timeProvider;
@@ -137,7 +137,7 @@ internal sealed class LocalUpstreamCaller : IDisposable
             headers.TryAddWithoutValidation("X-ASRS-Client-Query", connection.QueryString);
         }
 
-        headers.TryAddWithoutValidation("X-ASRS-Signature", UpstreamSignature.Compute(connection.ConnectionId, [_signalR.Value.Connection.AccessKey]));
+        headers.TryAddWithoutValidation("X-ASRS-Signature", UpstreamSignature.Compute(connection.ConnectionId, _keys.AccessKeys));
 
         using var timeout = new CancellationTokenSource(_options.Value.UpstreamTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping);
@@ -153,6 +153,12 @@ internal sealed class LocalUpstreamCaller : IDisposable
             }
 
             return reply;
+        }
+        catch (Exception e) when (_stopping.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
+        {
+            // Cut short by DevHost's own stop: not an upstream failure.
+            LocalSignalRLog.UpstreamSkipped(_logger, category, eventName, connection.ConnectionId);
+            return UpstreamReply.None;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidDataException)
         {

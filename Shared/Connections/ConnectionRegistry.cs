@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using FunctionsDashboard.Hardening;
 using FunctionsDashboard.Options;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.Logging;
@@ -101,7 +102,7 @@ public sealed partial class ConnectionRegistry
             if (row is null)
             {
                 await InsertAsync(hub, connectionId, userId, now, Live, ct);
-                Log.Registered(_logger, hub, connectionId);
+                Log.Registered(_logger, LogValue.Bounded(hub), LogValue.Bounded(connectionId));
             }
             else if (row.GetString("State") == Live)
             {
@@ -132,7 +133,7 @@ public sealed partial class ConnectionRegistry
             if (row is null)
             {
                 await InsertAsync(hub, connectionId, userId, now, Live, ct);
-                Log.Healed(_logger, hub, connectionId);
+                Log.Healed(_logger, LogValue.Bounded(hub), LogValue.Bounded(connectionId));
             }
             else if (row.GetString("State") == Live)
             {
@@ -168,7 +169,7 @@ public sealed partial class ConnectionRegistry
             row["State"] = Gone;
             triedToRemove = true;
             await MoveAsync(row, connectionId, now, ct, awayFromRowKey: true);
-            Log.Removed(_logger, hub, connectionId);
+            Log.Removed(_logger, LogValue.Bounded(hub), LogValue.Bounded(connectionId));
             return true;
         }, cancellationToken);
     }
@@ -317,7 +318,7 @@ public sealed partial class ConnectionRegistry
     {
         var (newer, older) = string.CompareOrdinal(a.RowKey, b.RowKey) > 0 ? (a, b) : (b, a);
         var connectionId = newer.GetString("ConnectionId") ?? "";
-        Log.DuplicateResolved(_logger, connectionId);
+        Log.DuplicateResolved(_logger, LogValue.Bounded(connectionId));
         if (older.GetString("State") == Gone && newer.GetString("State") == Live)
         {
             // Gone, and off the live row's key (as RemoveAsync does), so no instance that remembers it moves it back.

@@ -45,7 +45,7 @@ public sealed partial class UpstreamDispatcher(
             return UpstreamOutcome.Problem(400, "Bad upstream header", $"{bad} is too long or holds characters it may not (see the documented limits).");
         }
 
-        if (!UpstreamSignature.IsValid(connectionId, request.Header(UpstreamHeaders.Signature), [options.Value.Connection.AccessKey]))
+        if (options.Value.Connection.UpstreamSignatureKeys is { Count: > 0 } keys && !UpstreamSignature.IsValid(connectionId, request.Header(UpstreamHeaders.Signature), keys))
         {
             Log.BadSignature(logger, LogValue.Bounded(hub), LogValue.Bounded(category), LogValue.Bounded(@event));
             return UpstreamOutcome.Problem(401, "Bad signature", $"{UpstreamHeaders.Signature} is missing or does not match.");

@@ -9,8 +9,8 @@ public sealed class RelayOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Relay";
 
-    /// <summary>Default largest accepted webhook body: 1 MiB, Event Grid's own limit for an event and for a delivery.</summary>
-    public const int DefaultMaxBodyBytes = 1024 * 1024;
+    /// <summary>Default largest accepted webhook body: the largest delivery Event Grid can make (<see cref="EventGridLimits.MaxDeliveryBytes"/>, ~3.44 MiB).</summary>
+    public const int DefaultMaxBodyBytes = EventGridLimits.MaxDeliveryBytes;
 
     /// <summary>Default ack budget: 4 s (Event Grid waits 30 s; answering 503 early beats stalling).</summary>
     public static readonly TimeSpan DefaultAckTimeout = TimeSpan.FromSeconds(4);
@@ -33,7 +33,11 @@ public sealed class RelayOptions
     /// <summary>Accept webhook calls without a secret. Default false; only for throwaway setups.</summary>
     public bool AllowUnauthenticated { get; set; }
 
-    /// <summary>Largest accepted webhook body in bytes; larger bodies get 413. Default 1 MiB; 1 KiB to 1 MiB.</summary>
+    /// <summary>
+    /// Largest accepted webhook body in bytes; larger bodies get 413 (which Event Grid never retries). Default and
+    /// maximum: <see cref="EventGridLimits.MaxDeliveryBytes"/> (3,608,578), so every delivery of an accepted event fits;
+    /// at least 1 KiB.
+    /// </summary>
     public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     /// <summary>
@@ -83,8 +87,8 @@ public sealed class RelayDeliveryOptions
     /// <summary>Default time one queue message may wait for its range before the rest is handed off again: 2 min.</summary>
     public static readonly TimeSpan DefaultMessageBudget = TimeSpan.FromMinutes(2);
 
-    /// <summary>Default events per hub message: 1 (every event is its own <c>event</c> message, the stock contract).</summary>
-    public const int DefaultMaxEventsPerMessage = 1;
+    /// <summary>Default most events per hub message: 50 (a batch of one is still an <c>event</c> message).</summary>
+    public const int DefaultMaxEventsPerMessage = 50;
 
     /// <summary>Largest <see cref="MaxEventsPerMessage"/>: 100.</summary>
     public const int MaxMaxEventsPerMessage = 100;
@@ -112,10 +116,11 @@ public sealed class RelayDeliveryOptions
     public TimeSpan MessageBudget { get; set; } = DefaultMessageBudget;
 
     /// <summary>
-    /// Most events one hub message carries. 1 (the default): every event is sent as hub message <c>event</c> with one
-    /// event, the contract every stock client understands. Above 1: consecutive events of one stream go as hub message
-    /// <c>events</c> with an array (ascending seq; a run of one is still sent as <c>event</c>), so a throttled Service
-    /// drains a backlog in far fewer calls; clients must then handle <c>events</c> too. 1 to 100.
+    /// Most events one hub message carries. Above 1 (default 50): when several consecutive events of a stream are
+    /// waiting (a burst, a slow or throttled Service, a backlog), they go as ONE hub message <c>events</c> with an array
+    /// (ascending seq); a single waiting event is still sent as <c>event</c>. Clients handle both (the page does). 1:
+    /// every event is its own <c>event</c> message, for clients that only know <c>event</c>, at the price of one REST
+    /// call per event (a throttled Service then drains a backlog far slower). 1 to 100.
     /// </summary>
     public int MaxEventsPerMessage { get; set; } = DefaultMaxEventsPerMessage;
 

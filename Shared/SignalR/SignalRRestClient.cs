@@ -121,7 +121,7 @@ public sealed partial class SignalRRestClient(
     {
         var url = new Uri($"{signalROptions.Value.Connection.ServerEndpoint.AbsoluteUri.TrimEnd('/')}/api/hubs/{Hub}{path}?api-version={ApiVersion}{query}");
         using var request = new HttpRequestMessage(method, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.CreateRestToken(url));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.CreateRestTokenAsync(url, cancellationToken));
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: JsonSerializerOptions.Web);

@@ -1,3 +1,4 @@
+using FunctionsDashboard.Health;
 using FunctionsDashboard.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +21,16 @@ public static class SignalRServiceExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<SignalROptions>, SignalROptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SignalROptions>, SignalROptionsValidator>());
+
+        services.TryAddSingleton<SignalRCredential>();
+        services.AddHttpClient(SignalREntraAccessKey.HttpClientName);
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SignalREntraAccessKey>(sp,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(SignalREntraAccessKey.HttpClientName)));
+        if (SignalRConnectionString.TryParse(builder.Configuration[SignalROptions.ConnectionStringSetting], out var connection, out _) && connection!.UsesEntra)
+        {
+            // Under Entra the first signing key is fetched before the app reports ready (negotiate answers 503 until then).
+            services.AddSingleton<IStartupStep, SignalREntraAccessKeyStep>();
+        }
 
         services.TryAddSingleton<SignalRTokenService>();
         services.TryAddSingleton<SignalRTokenValidator>();

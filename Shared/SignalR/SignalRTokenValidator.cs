@@ -5,8 +5,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace FunctionsDashboard.SignalR;
 
 /// <summary>
-/// Checks a SignalR Service token the way the Service does: HS256 signature with one of the access keys, the exact
-/// audience, and the lifetime (on <see cref="TimeProvider"/> time, so tests can move the clock). Used by DevHost's local
+/// Checks a SignalR Service token the way the Service does: HS256 signature with one of the access keys, the audience
+/// (exact, or in the forms Microsoft's SDKs mint, see <see cref="SignalRAudience"/>), and the lifetime (on <see cref="TimeProvider"/> time, so tests can move the clock). Used by DevHost's local
 /// SignalR Service (stricter than the official emulator, which checks the signature only) and by tests.
 /// </summary>
 public sealed class SignalRTokenValidator(TimeProvider timeProvider)
@@ -14,7 +14,11 @@ public sealed class SignalRTokenValidator(TimeProvider timeProvider)
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
     /// <summary>Validates <paramref name="token"/>; on success returns the principal, else the reason.</summary>
-    public async Task<(ClaimsPrincipal? Principal, string? Error)> ValidateAsync(string? token, string expectedAudience, IEnumerable<string> accessKeys)
+    public Task<(ClaimsPrincipal? Principal, string? Error)> ValidateAsync(string? token, string expectedAudience, IEnumerable<string> accessKeys) =>
+        ValidateAsync(token, expectedAudience, accessKeys.Select(SignalRTokenService.SigningKey));
+
+    /// <summary>Validates <paramref name="token"/> against signing keys (each with its <c>kid</c>); on success returns the principal, else the reason.</summary>
+    public async Task<(ClaimsPrincipal? Principal, string? Error)> ValidateAsync(string? token, string expectedAudience, IEnumerable<SecurityKey> signingKeys)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -25,9 +29,9 @@ public sealed class SignalRTokenValidator(TimeProvider timeProvider)
         {
             ValidateIssuer = false,
             ValidateAudience = true,
-            ValidAudience = expectedAudience.TrimEnd('/'),
-            AudienceValidator = (audiences, _, p) => audiences.Any(a => string.Equals(a.TrimEnd('/'), p.ValidAudience, StringComparison.OrdinalIgnoreCase)),
-            IssuerSigningKeys = accessKeys.Select(SignalRTokenService.SigningKey).ToList(),
+            ValidAudience = expectedAudience,
+            AudienceValidator = (audiences, _, p) => audiences.Any(a => SignalRAudience.Matches(a, p.ValidAudience)),
+            IssuerSigningKeys = signingKeys.ToList(),
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             RequireExpirationTime = true,
             ValidateLifetime = true,

@@ -38,10 +38,10 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Post_BodyOverOneMebibyte_Is413ProblemJson()
+    public async Task Post_BodyOverTheLargestEventGridDelivery_Is413ProblemJson()
     {
         await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, QueueInspected);
-        var big = $$"""[{"id":"e1","topic":"/t","subject":"s","eventType":"T","eventTime":"2026-11-25T12:00:00Z","dataVersion":"1","data":"{{new string('x', 1024 * 1024)}}"}]""";
+        var big = $$"""[{"id":"e1","topic":"/t","subject":"s","eventType":"T","eventTime":"2026-11-25T12:00:00Z","dataVersion":"1","data":"{{new string('x', EventGridLimits.MaxDeliveryBytes)}}"}]""";
 
         using var response = await server.Client.PostAsync(Url(server), Json(big));
 

@@ -13,7 +13,7 @@ public sealed class RelayOptionsTests
     {
         var options = new RelayOptions();
 
-        Assert.Equal(1024 * 1024, options.MaxBodyBytes);
+        Assert.Equal(EventGridLimits.MaxDeliveryBytes, options.MaxBodyBytes);
         Assert.Equal(TimeSpan.FromSeconds(4), options.AckTimeout);
         Assert.Equal(3, options.AppendRetries);
         Assert.Equal(10, options.Delivery.MaxAttempts);
@@ -51,7 +51,7 @@ public sealed class RelayOptionsTests
 
     [Theory]
     [InlineData("Relay:WebhookSecret", "", "Relay:WebhookSecret is empty")]
-    [InlineData("Relay:MaxBodyBytes", "2000000", "Relay:MaxBodyBytes")]
+    [InlineData("Relay:MaxBodyBytes", "4000000", "Relay:MaxBodyBytes")]
     [InlineData("Relay:AckTimeout", "00:00:30", "Relay:AckTimeout")]
     [InlineData("Relay:AppendRetries", "11", "Relay__AppendRetries")]
     [InlineData("Relay:PendingGrace", "00:00:02", "must be at least Relay:AckTimeout")]

@@ -89,7 +89,6 @@ public sealed class SignalRConnectionStringTests
     [InlineData("Endpoint=https://x.service.signalr.net;AccessKey=" + Key + ";accesskey=" + Key, "more than once")]
     [InlineData("Endpoint=https://x.service.signalr.net;AccessKey=" + Key + ";garbage", "Key=Value")]
     [InlineData("Endpoint=https://x.service.signalr.net;ClientEndpoint=nope;AccessKey=" + Key, "ClientEndpoint")]
-    [InlineData("Endpoint=https://x.service.signalr.net;AuthType=azure.msi;ClientId=abc", "AuthType")]
     [InlineData("Endpoint=https://x.service.signalr.net;AuthType=azure;AccessKey=" + Key, "AuthType")]
     public void Parse_Invalid_ThrowsNamingTheProblemWithoutTheKey(string connectionString, string expected)
     {

@@ -75,6 +75,43 @@ public sealed class LocalEventGridDispatcherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Publish_CloudEvents_DeliveriesCarryOriginAndTheHandshakeACallback_Issue13()
+    {
+        var sut = await StartAsync();
+
+        sut.Publish([CloudEvent("c1")]);
+        await _stats.WhenIdle.WaitAsync(Patience);
+
+        var requests = _endpoint.Requests;
+        Assert.StartsWith("http://", requests[0].Header("webhook-request-callback"), StringComparison.Ordinal);
+        Assert.Null(requests[0].Header("origin"));
+        Assert.Equal(LocalEventGridDispatcher.HandshakeOrigin, requests[1].Header("origin"));
+    }
+
+    [Fact]
+    public async Task Publish_EventGridSchemaHandshakeNotEchoed_ValidationUrlGetValidates_ThenDelivered_Issue13()
+    {
+        var sut = await StartAsync();
+        _endpoint.EchoValidationCode = false;
+
+        sut.Publish([EventGridEvent("e1")]);
+        var validation = await _endpoint.NextHandshakeAsync();
+        var url = new Uri(JsonNode.Parse(validation.Body)![0]!["data"]!["validationUrl"]!.GetValue<string>());
+        Assert.Equal(LocalEventGridDispatcher.ValidationPath, url.AbsolutePath);
+        var code = System.Web.HttpUtility.ParseQueryString(url.Query)["code"];
+        var retry = await NextRetryTimerAsync();
+
+        Assert.False(sut.ValidateManually("not-a-code"));
+        Assert.True(sut.ValidateManually(code));
+        Assert.False(sut.ValidateManually(code)); // used once
+        _time.Advance(retry);
+        await _stats.WhenIdle.WaitAsync(Patience);
+
+        Assert.Equal(1L, _stats.Delivered);
+        Assert.Equal(["SubscriptionValidation", "Notification"], _endpoint.Requests.Select(r => r.Header("aeg-event-type")));
+    }
+
+    [Fact]
     public async Task Publish_HandshakeAnswers503WhileAppStarts_RetriedOnTheScheduleThenDelivered()
     {
         var sut = await StartAsync();
@@ -250,6 +287,7 @@ public sealed class LocalEventGridDispatcherTests : IAsyncDisposable
         private readonly Queue<HttpStatusCode> _handshakeAnswers = new();
         private readonly List<SeenRequest> _requests = [];
         private readonly Channel<SeenRequest> _notifications = Channel.CreateUnbounded<SeenRequest>();
+        private readonly Channel<SeenRequest> _handshakes = Channel.CreateUnbounded<SeenRequest>();
 
         public IReadOnlyList<SeenRequest> Requests
         {
@@ -280,6 +318,11 @@ public sealed class LocalEventGridDispatcherTests : IAsyncDisposable
 
         public Task<SeenRequest> NextNotificationAsync() => _notifications.Reader.ReadAsync().AsTask().WaitAsync(Patience);
 
+        /// <summary>False: the Event Grid schema handshake is answered 200 without the code (manual validation).</summary>
+        public bool EchoValidationCode { get; set; } = true;
+
+        public Task<SeenRequest> NextHandshakeAsync() => _handshakes.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
@@ -295,10 +338,7 @@ public sealed class LocalEventGridDispatcherTests : IAsyncDisposable
                 status = script.Count > 0 ? script.Dequeue() : HttpStatusCode.OK;
             }
 
-            if (!isHandshake)
-            {
-                _notifications.Writer.TryWrite(seen);
-            }
+            (isHandshake ? _handshakes : _notifications).Writer.TryWrite(seen);
 
             var response = new HttpResponseMessage(status);
             if (isHandshake && status == HttpStatusCode.OK)
@@ -308,7 +348,7 @@ public sealed class LocalEventGridDispatcherTests : IAsyncDisposable
                     response.Headers.Add(EventGridWebhook.AllowedOriginHeader, seen.Header(EventGridWebhook.RequestOriginHeader));
                     response.Headers.Add(EventGridWebhook.AllowedRateHeader, "*");
                 }
-                else
+                else if (EchoValidationCode)
                 {
                     var code = JsonNode.Parse(body)![0]!["data"]!["validationCode"]!.GetValue<string>();
                     response.Content = new StringContent(JsonSerializer.Serialize(new { validationResponse = code }), Encoding.UTF8, "application/json");

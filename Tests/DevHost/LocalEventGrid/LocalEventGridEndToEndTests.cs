@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Messaging;
@@ -115,6 +117,80 @@ public sealed class LocalEventGridEndToEndTests(AzuriteFixture azurite)
         Assert.Contains("validation handshake failed", letter.GetProperty("lastDeliveryOutcome").GetString(), StringComparison.Ordinal);
         Assert.True(letter.TryGetProperty("publishTime", out _) && letter.TryGetProperty("lastDeliveryAttemptTime", out _));
         Assert.Empty(await server.Services.GetRequiredService<RelayEventLog>().ListStreamsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PublishAnEventOfExactlyThePublishLimit_DeliveredWithItsEnvelopeOver1MiB_AcceptedNot413_Issue13()
+    {
+        await using var server = await StartAsync();
+        var body = PaddedEventGridBatch("big-1", EventGridLimits.MaxPublishBytes);
+        Assert.Equal(EventGridLimits.MaxPublishBytes, body.Length);
+
+        using var published = await PublishRawAsync(server, "orders", body);
+
+        Assert.Equal(HttpStatusCode.OK, published.StatusCode);
+        await Stats(server).WhenIdle.WaitAsync(Patience);
+        Assert.Equal((1L, 0L), (Stats(server).Delivered, Stats(server).DeadLettered));
+        var stored = await server.Services.GetRequiredService<RelayEventLog>().ReadAfterAsync(StreamName.From(LocalTopicEndpoint.TopicResourceId("orders")), 0, 10, CancellationToken.None);
+        Assert.Equal("big-1", Assert.Single(stored).Id);
+    }
+
+    [Fact]
+    public async Task Publish_OverThePublishLimit_Is413AtPublishNotAtDelivery_Issue13()
+    {
+        await using var server = await StartAsync();
+
+        using var published = await PublishRawAsync(server, "orders", PaddedEventGridBatch("too-big", EventGridLimits.MaxPublishBytes + 1));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, published.StatusCode);
+        Assert.Equal(0, Stats(server).Attempts);
+    }
+
+    [Fact]
+    public void EnvelopeAllowance_CoversTheLongestTopicResourceId_Issue13()
+    {
+        // Longest Event Grid topic id: a domain topic in a 90-character resource group, 50-character domain and topic names.
+        var topic = "/subscriptions/" + Guid.Empty + "/resourceGroups/" + new string('r', 90) + "/providers/Microsoft.EventGrid/domains/" + new string('d', 50) + "/topics/" + new string('t', 50);
+        var envelope = $$""","topic":"{{topic}}","metadataVersion":"1",""";
+
+        Assert.True(Encoding.UTF8.GetByteCount(envelope) <= EventGridLimits.MaxEnvelopeBytesPerEvent, $"{envelope.Length} bytes");
+    }
+
+    [Fact]
+    public async Task Webhook_BodyOfTheLargestPossibleDelivery_Accepted_OneByteMore_413_Issue13()
+    {
+        await using var server = await StartAsync();
+
+        using var tooLarge = await PostWebhookAsync(server, PaddedEventGridBatch("over", EventGridLimits.MaxDeliveryBytes + 1));
+        using var accepted = await PostWebhookAsync(server, PaddedEventGridBatch("largest", EventGridLimits.MaxDeliveryBytes, LocalTopicEndpoint.TopicResourceId("orders")));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    /// <summary>A one-event Event Grid schema publish body of exactly <paramref name="size"/> bytes.</summary>
+    private static byte[] PaddedEventGridBatch(string id, int size, string? topic = null)
+    {
+        var envelope = topic is null ? "" : $",\"topic\":\"{topic}\",\"metadataVersion\":\"1\"";
+        string Json(int pad) => $$$"""[{"id":"{{{id}}}","subject":"orders/big","eventType":"Order.Big","dataVersion":"1","eventTime":"2026-12-01T00:00:00Z"{{{envelope}}},"data":{"pad":"{{{new string('x', pad)}}}"}}]""";
+        var overhead = Encoding.UTF8.GetByteCount(Json(0));
+        return Encoding.UTF8.GetBytes(Json(size - overhead));
+    }
+
+    private static async Task<HttpResponseMessage> PublishRawAsync(DevHostServer server, string topic, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, TopicEndpoint(server, topic)) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("aeg-sas-key", TopicKey);
+        return await server.Client.SendAsync(request);
+    }
+
+    private static async Task<HttpResponseMessage> PostWebhookAsync(DevHostServer server, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/eventgrid?code={EventPoster.Secret}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("aeg-event-type", "Notification");
+        return await server.Client.SendAsync(request);
     }
 
     private Task<DevHostServer> StartAsync(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)

@@ -58,9 +58,18 @@ public sealed class HubFramesTests
     [Fact]
     public void CompletionFromUpstream_ErrorFrame_Error()
     {
-        var completion = HubFrames.CompletionFromUpstream("7", """{"type":3,"invocationId":"7","error":"nope"}"""u8);
+        var completion = HubFrames.CompletionFromUpstream("7", Encoding.UTF8.GetBytes("{\"type\":3,\"invocationId\":\"7\",\"error\":\"nope\"}\u001e"));
 
         Assert.Equal("nope", completion.Error);
+    }
+
+    [Fact]
+    public void CompletionFromUpstream_WithoutTrailingSeparator_ErrorNamingIt_AsTheEmulatorBreaks_Issue13()
+    {
+        var completion = HubFrames.CompletionFromUpstream("7", """{"type":3,"invocationId":"7","result":1}"""u8);
+
+        Assert.Null(completion.Result);
+        Assert.Contains("0x1E", completion.Error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -69,7 +78,7 @@ public sealed class HubFramesTests
     [InlineData("garbage")]
     public void CompletionFromUpstream_NotACompletionFrame_Error(string body)
     {
-        var completion = HubFrames.CompletionFromUpstream("7", Encoding.UTF8.GetBytes(body));
+        var completion = HubFrames.CompletionFromUpstream("7", Encoding.UTF8.GetBytes(body + "\u001e"));
 
         Assert.Contains("not a hub-protocol completion", completion.Error, StringComparison.Ordinal);
     }

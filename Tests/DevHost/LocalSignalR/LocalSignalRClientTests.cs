@@ -45,9 +45,46 @@ public sealed class LocalSignalRClientTests(AzuriteFixture azurite)
         Assert.Contains("hub=dashboard", call.Headers["X-ASRS-Client-Query"], StringComparison.Ordinal);
         Assert.True(UpstreamSignature.IsValid(client.ConnectionId, call.Headers["X-ASRS-Signature"], [DevHostServer.LocalAccessKey]));
         Assert.False(UpstreamSignature.IsValid("another-connection", call.Headers["X-ASRS-Signature"], [DevHostServer.LocalAccessKey]));
+        // Signed with both keys, comma-separated, as the real Service does (issue 13): an app holding either key accepts it.
+        Assert.Equal(UpstreamSignature.Compute(client.ConnectionId!, [DevHostServer.LocalAccessKey, LocalSignalROptions.DefaultSecondaryAccessKey]), call.Headers["X-ASRS-Signature"]);
+        Assert.True(UpstreamSignature.IsValid(client.ConnectionId, call.Headers["X-ASRS-Signature"], [LocalSignalROptions.DefaultSecondaryAccessKey]));
         Assert.Equal("application/json", call.ContentType);
         Assert.Equal("""{"type":10}""", call.Body);
     }
+
+    [Fact]
+    public async Task Connect_TokenInTheSdkForm_NoPortInAudience_Accepted_Issue13()
+    {
+        await using var harness = await LocalSignalRHarness.StartAsync(azurite);
+        var withoutPort = new UriBuilder(harness.ClientUrl()) { Port = -1 }.Uri.AbsoluteUri;
+        var token = SdkToken(withoutPort, DevHostServer.LocalAccessKey);
+        var client = harness.CreateClient(token: token);
+
+        await client.StartAsync();
+
+        Assert.Equal(HubConnectionState.Connected, client.State);
+    }
+
+    [Fact]
+    public async Task Connect_TokenSignedWithTheSecondaryKey_Accepted_Issue13()
+    {
+        await using var harness = await LocalSignalRHarness.StartAsync(azurite);
+        var client = harness.CreateClient(token: SdkToken(harness.ClientUrl(), LocalSignalROptions.DefaultSecondaryAccessKey));
+
+        await client.StartAsync();
+
+        Assert.Equal(HubConnectionState.Connected, client.State);
+    }
+
+    /// <summary>An HS256 token as Microsoft.Azure.SignalR mints it: aud as given, nameid, 1 h.</summary>
+    internal static string SdkToken(string audience, string key) =>
+        new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Audience = audience,
+            Expires = DateTime.UtcNow.AddHours(1),
+            Claims = new Dictionary<string, object> { ["nameid"] = "sdk-user" },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(SignalRTokenService.SigningKey(key), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
 
     [Fact]
     public async Task Connect_NoUpstreamSetting_CallsDevHostsOwnUpstreamRoute()
@@ -148,7 +185,7 @@ public sealed class LocalSignalRClientTests(AzuriteFixture azurite)
     public async Task Invoke_UpstreamAnswersErrorCompletion_CallerGetsThatError()
     {
         await using var harness = await LocalSignalRHarness.StartAsync(azurite);
-        harness.Upstream.Reply = call => call.Event == "heartbeat" ? (200, """{"type":3,"invocationId":"1","error":"not today"}""") : (200, null);
+        harness.Upstream.Reply = call => call.Event == "heartbeat" ? (200, """{"type":3,"invocationId":"1","error":"not today"}""" + "\u001e") : (200, null);
         var client = harness.CreateClient();
         await client.StartAsync();
 

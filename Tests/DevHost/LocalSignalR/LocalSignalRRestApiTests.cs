@@ -73,6 +73,45 @@ public sealed class LocalSignalRRestApiTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task CloseConnection_ClientWithAutomaticReconnect_Reconnects_AsWithTheEmulator_Issue13()
+    {
+        await using var harness = await LocalSignalRHarness.StartAsync(azurite);
+        var token = harness.Tokens.CreateClientToken("dashboard", "alice");
+        await using var client = new HubConnectionBuilder()
+            .WithUrl(harness.ClientUrl(), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .WithAutomaticReconnect([TimeSpan.Zero])
+            .Build();
+        var reconnecting = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reconnected = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Reconnecting += e => Task.FromResult(reconnecting.TrySetResult(e));
+        client.Reconnected += id => Task.FromResult(reconnected.TrySetResult(id));
+        await client.StartAsync();
+        var first = client.ConnectionId!;
+
+        Assert.True(await harness.Rest.CloseConnectionAsync(first, "swept", CancellationToken.None));
+
+        Assert.Contains("swept", (await reconnecting.Task.WaitAsync(Timeout))?.Message, StringComparison.Ordinal);
+        var second = await reconnected.Task.WaitAsync(Timeout);
+        Assert.NotEqual(first, second);
+        Assert.Equal(HubConnectionState.Connected, client.State);
+    }
+
+    [Fact]
+    public async Task Send_RestTokenInTheManagementSdkForm_QueryInAudienceNoPort_Accepted_Issue13()
+    {
+        await using var harness = await LocalSignalRHarness.StartAsync(azurite);
+        var url = RestUrl(harness, "dashboard", "/:send");
+        var sdkAudience = new UriBuilder(url) { Port = -1 }.Uri.AbsoluteUri; // …/api/hubs/dashboard/:send?api-version=2022-06-01
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = Json("""{"target":"event","arguments":[1]}""") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LocalSignalRClientTests.SdkToken(sdkAudience, DevHostServer.LocalAccessKey));
+
+        using var response = await harness.Server.Client.SendAsync(request);
+
+        Assert.Contains("?api-version=", sdkAudience, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
     public async Task ConnectionExists_UnknownConnection_False()
     {
         await using var harness = await LocalSignalRHarness.StartAsync(azurite);
