@@ -54,8 +54,12 @@ public sealed class EventLogReader : IEventLogReader
     /// <inheritdoc />
     public async Task<IReadOnlyList<StreamHead>> ListStreamsAsync(CancellationToken cancellationToken)
     {
+        // The directory is refreshed after commits (coalesced); what this instance committed itself it knows exactly.
         var firstRetainedDay = _store.FirstRetainedDay;
-        return [.. (await _store.Directory.ListAsync(cancellationToken)).Select(d => d.ToStreamHead(firstRetainedDay))];
+        return [.. (await _store.Directory.ListAsync(cancellationToken)).Select(d =>
+            _writer.AcknowledgedHead(d.Stream) is { } own && (own.Epoch > d.Epoch || (own.Epoch == d.Epoch && own.LastSeq > d.LastSeq))
+                ? own.ToStreamHead(firstRetainedDay)
+                : d.ToStreamHead(firstRetainedDay))];
     }
 
     /// <inheritdoc />

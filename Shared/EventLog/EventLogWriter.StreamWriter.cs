@@ -48,6 +48,9 @@ public sealed partial class EventLogWriter
         /// <summary>The furthest this instance has acknowledged (rollback detection), or null.</summary>
         private HeadRow? _acknowledged;
 
+        /// <summary>The furthest head this writer committed (read by other threads: a reference, replaced whole).</summary>
+        public HeadRow? Acknowledged => Volatile.Read(ref _acknowledged);
+
         public bool TryEnqueue(IReadOnlyList<PendingEvent> events)
         {
             lock (_gate)

@@ -118,6 +118,10 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     internal Task<HeadRow?> ReportAheadAsync(string stream, string generation, long seq, CancellationToken cancellationToken) =>
         WriterFor(stream).ReportAheadAsync(generation, seq).WaitAsync(cancellationToken);
 
+    /// <summary>The furthest head this instance has committed for <paramref name="stream"/>, or null (fresher than the directory).</summary>
+    internal HeadRow? AcknowledgedHead(string stream) =>
+        _writers.TryGetValue(stream, out var writer) ? writer.Acknowledged : null;
+
     /// <summary>Shutdown without waiting: writers flush the outbox removals they were deferring, then stop.</summary>
     public void Dispose()
     {
