@@ -7,9 +7,12 @@ using Microsoft.Azure.Functions.Worker;
 namespace FunctionsDashboard.Functions.Health;
 
 /// <summary><c>GET /api/health</c>: liveness and readiness, with the reason when not ready.</summary>
-public sealed class HealthFunction(DashboardHealth health)
+public sealed class HealthFunction(DashboardHealth health, Readiness readiness)
 {
-    /// <summary>200 with the report when ready; 503 problem+json (with the report) when not.</summary>
+    /// <summary>What a 503 tells the caller to wait unless a startup step says when it tries again.</summary>
+    public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>200 with the report when ready; 503 problem+json (with the report) when not, <c>Retry-After</c> = the next startup retry (1–30 s) or 5 s.</summary>
     [Function(nameof(Health))]
     public async Task<Results<Ok<HealthReport>, ProblemHttpResult>> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
@@ -21,7 +24,8 @@ public sealed class HealthFunction(DashboardHealth health)
             return TypedResults.Ok(report);
         }
 
-        return Problems.NotReady(request.HttpContext.Response, report.Reason ?? "not ready", TimeSpan.FromSeconds(5), new Dictionary<string, object?>
+        var retryAfter = readiness.RetryAfter is { } next ? TimeSpan.FromSeconds(Math.Clamp(next.TotalSeconds, 1, 30)) : DefaultRetryAfter;
+        return Problems.NotReady(request.HttpContext.Response, report.Reason ?? "not ready", retryAfter, new Dictionary<string, object?>
         {
             ["health"] = report.Status,
             ["live"] = report.Live,

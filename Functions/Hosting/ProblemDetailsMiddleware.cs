@@ -1,6 +1,4 @@
 using FunctionsDashboard.Hardening;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Hosting;
@@ -37,10 +35,10 @@ internal sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMid
         }
 
         if (context.GetHttpContext() is { } httpContext
-            && context.GetInvocationResult() is { Value: IStatusCodeHttpResult { StatusCode: >= 400 and var status } value } result
-            && value is not ProblemHttpResult and not IValueHttpResult and not IContentTypeHttpResult)
+            && context.GetInvocationResult() is { } result
+            && Problems.ForBareStatusResult(result.Value, httpContext.Request.Method) is { } problem)
         {
-            result.Value = Problems.ForStatus(status, httpContext.Request.Method);
+            result.Value = problem;
         }
     }
 

@@ -49,6 +49,15 @@ public static class Problems
             statusCode: statusCode);
 
     /// <summary>
+    /// The problem to answer instead of a function result that is a bare error status (<c>TypedResults.StatusCode(415)</c>,
+    /// <c>NotFound()</c>: a status of 400 or more, no body, no content type); null for any other result.
+    /// </summary>
+    public static ProblemHttpResult? ForBareStatusResult(object? result, string method) =>
+        result is IStatusCodeHttpResult { StatusCode: >= 400 and var status } and not ProblemHttpResult and not IValueHttpResult and not IContentTypeHttpResult
+            ? ForStatus(status, method)
+            : null;
+
+    /// <summary>
     /// Writes <see cref="ForStatus"/> for a response that carries an error status but no body yet (status-code pages,
     /// or a function that returned a bare status). Does nothing once the response has started or has a content type.
     /// </summary>

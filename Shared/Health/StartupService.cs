@@ -78,8 +78,10 @@ internal sealed partial class StartupService(
                 OnRetry = args =>
                 {
                     var reason = Describe(args.Outcome.Exception, o.AttemptTimeout);
-                    readiness.Pending($"startup step '{step.Name}' is retrying (attempt {args.AttemptNumber + 1} failed, next in {args.RetryDelay.TotalSeconds:0.0} s): {reason}");
-                    Log.StepFailed(logger, step.Name, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds, reason, args.Outcome.Exception);
+                    readiness.Pending($"startup step '{step.Name}' is retrying (attempt {args.AttemptNumber + 1} failed, next in {args.RetryDelay.TotalSeconds:0.0} s): {reason}", args.RetryDelay);
+                    // The exception (with its stack) on the first failure and every tenth; the one-line reason on every one.
+                    var withException = args.AttemptNumber % 10 == 0 ? args.Outcome.Exception : null;
+                    Log.StepFailed(logger, step.Name, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds, reason, withException);
                     return ValueTask.CompletedTask;
                 },
             })

@@ -17,11 +17,11 @@ public sealed class RequestFuzzer(int seed, string accessKey, string webhookSecr
     private readonly Mutator _m = new(new Random(seed));
     private int _serial;
 
-    /// <summary>How many of each route family one run sends (≈ 10,600 in all).</summary>
+    /// <summary>How many of each route family one run sends (10,900 in all).</summary>
     public static readonly IReadOnlyList<(string Family, int Count)> Plan =
     [
         ("webhook", 3200), ("webhook-options", 700), ("upstream", 3300), ("negotiate", 1200),
-        ("sse", 600), ("history", 600), ("admin", 600), ("routing", 400),
+        ("sse", 600), ("history", 600), ("admin", 600), ("routing", 400), ("misc", 300),
     ];
 
     public IEnumerable<FuzzCase> Generate()
@@ -45,7 +45,8 @@ public sealed class RequestFuzzer(int seed, string accessKey, string webhookSecr
                 "sse" => Sse(),
                 "history" => History(),
                 "admin" => Admin(),
-                _ => Routing(),
+                "routing" => Routing(),
+                _ => Misc(),
             };
         }
     }
@@ -59,8 +60,17 @@ public sealed class RequestFuzzer(int seed, string accessKey, string webhookSecr
         var path = $"/api/eventgrid?code={webhookSecret}";
         byte[] body = Encoding.UTF8.GetBytes(json.ToJsonString());
         string @class;
-        switch (_m.Next(14))
+        switch (_m.Next(15))
         {
+            case 13:
+                // Valid but hostile: an id near the 4096 limit and a source with line breaks and bidi controls. Accepted;
+                // what matters is that no log line carries them unbounded or unescaped.
+                @class = "webhook.long-ids-accepted";
+                var e = FirstEvent(json);
+                e["id"] = "fz-" + Serial() + "\n" + _m.Long(3000 + _m.Next(1000)) + "\r\nFAKE LOG LINE";
+                e[e.ContainsKey("topic") ? "topic" : "source"] = "/fuzz/\n\u202e" + _m.Long(_m.Next(300), ascii: false);
+                body = Encoding.UTF8.GetBytes(json.ToJsonString()); // the serializer escapes the line breaks: the app decodes real ones
+                break;
             case 0: case 1: @class = "webhook.bytes-mutated"; body = _m.MutateBytes(body); break;
             case 2: @class = "webhook.invalid-utf8"; body = _m.InjectInvalidUtf8(body); break;
             case 3: @class = "webhook.truncated"; body = _m.Truncate(body); break;
@@ -97,7 +107,7 @@ public sealed class RequestFuzzer(int seed, string accessKey, string webhookSecr
                 if (_m.Chance(0.15))
                 {
                     @class = "webhook.oversize-body";
-                    body = [.. "[{\"id\":\""u8, .. Encoding.ASCII.GetBytes(_m.Long((1024 * 1024) + 10)), .. "\"}]"u8];
+                    body = [.. "[{\"id\":\""u8, .. Encoding.ASCII.GetBytes(_m.Long(FunctionsDashboard.Relay.RelayOptions.DefaultMaxBodyBytes + 10)), .. "\"}]"u8];
                 }
                 else
                 {
@@ -437,6 +447,32 @@ public sealed class RequestFuzzer(int seed, string accessKey, string webhookSecr
             _ => "/api/events/history/..%2F..%2Fsecret",
         };
         return new FuzzCase("routing.unknown-path", _m.Pick(new[] { "GET", "POST", "DELETE" }), unknown, [new("Accept", "text/html")], null, null);
+    }
+
+    // ---------------------------------------------------------------- misc: health, relay stats, connections, duplicate headers
+
+    private FuzzCase Misc()
+    {
+        switch (_m.Next(3))
+        {
+            case 0:
+                return new FuzzCase("misc.read-routes-odd-headers", "GET", _m.Pick(new[] { "/api/health", "/api/relay/stats", "/api/connections", "/api/dashboard/" + Uri.EscapeDataString(_m.WeirdText()) }),
+                    [new("Accept", _m.WeirdHeaderValue()), new("X-Forwarded-Host", _m.WeirdHeaderValue()), new("If-None-Match", _m.WeirdHeaderValue())], null, null);
+            case 1:
+                // Two connection ids: the signature matches the first, the registry must see the first (or refuse).
+                var first = "fzd" + Serial();
+                var second = _m.Chance(0.5) ? _m.Long(9000) : "fzd" + Serial();
+                return new FuzzCase("misc.upstream-duplicate-headers", "POST", "/api/signalr/upstream",
+                [
+                    new("X-ASRS-Connection-Id", first), new("X-ASRS-Connection-Id", second), new("X-ASRS-Hub", Hub), new("X-ASRS-Hub", "other"),
+                    new("X-ASRS-Category", "connections"), new("X-ASRS-Event", "connected"),
+                    new("X-ASRS-Signature", UpstreamSignature.Compute(_m.Chance(0.5) ? first : second, [accessKey])),
+                ], """{"type":10}"""u8.ToArray(), "application/json", first);
+            default:
+                return new FuzzCase("misc.webhook-duplicate-secrets", "POST", $"/api/eventgrid?code={webhookSecret}&code=wrong",
+                    [new("X-Dashboard-Webhook-Secret", "wrong"), new("aeg-event-type", "Notification")],
+                    Encoding.UTF8.GetBytes($$"""[{"specversion":"1.0","id":"fz-{{Serial()}}","source":"/fuzz/dup","type":"t"}]"""), "application/cloudevents-batch+json");
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -45,6 +45,7 @@ public sealed partial class StartupOutageTests(AzuriteFixture azurite, ITestOutp
         var readiness = server.Services.GetRequiredService<Readiness>();
 
         var reasons = new HashSet<string>(StringComparer.Ordinal);
+        var retryAfters = new List<TimeSpan>();
         var probes = 0;
         while (clock.Elapsed < Outage)
         {
@@ -59,6 +60,8 @@ public sealed partial class StartupOutageTests(AzuriteFixture azurite, ITestOutp
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
                 Assert.Equal("application/problem+json", health.Content.Headers.ContentType?.MediaType);
                 Assert.True(health.Headers.RetryAfter?.Delta > TimeSpan.Zero, "503 carries Retry-After");
+                Assert.True(health.Headers.RetryAfter!.Delta <= TimeSpan.FromSeconds(5), "Retry-After is the next startup retry (capped at 2 s here) or the 5 s default");
+                retryAfters.Add(health.Headers.RetryAfter.Delta!.Value);
                 using var problem = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
                 var detail = problem.RootElement.GetProperty("detail").GetString()!;
                 Assert.Contains("startup", detail, StringComparison.Ordinal);
@@ -72,6 +75,7 @@ public sealed partial class StartupOutageTests(AzuriteFixture azurite, ITestOutp
         }
 
         Assert.True(proxies.Sum(p => p.Accepted) > 3, "the app kept trying storage during the outage");
+        Assert.Contains(retryAfters, r => r <= TimeSpan.FromSeconds(2)); // the step's own next retry, not only the default
         Array.ForEach(proxies, p => p.Mode = ProxyMode.Forward);
         var restored = clock.Elapsed;
 
@@ -112,5 +116,23 @@ internal static class CancellationTokenWaits
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         token.Register(() => done.TrySetResult());
         return done.Task;
+    }
+}
+
+/// <summary>Only configuration defects stop the host: a bad Startup option does, with a message that names it.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class StartupOptionsTests(AzuriteFixture azurite)
+{
+    [Theory]
+    [InlineData("Startup:MaxRetryDelay", "00:00:00")]
+    [InlineData("Startup:AttemptTimeout", "01:00:00")]
+    public async Task Start_StartupOptionOutOfRange_StopsTheHostNamingIt(string setting, string value)
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { [setting] = value }, waitUntilReady: false);
+        });
+
+        Assert.Contains(setting.Split(':')[1], error.Message, StringComparison.Ordinal);
     }
 }

@@ -24,6 +24,7 @@ public sealed class StartupServiceTests
         Assert.False(_readiness.IsReady);
         Assert.Contains("storage down", _readiness.Reason, StringComparison.Ordinal);
         Assert.InRange(delay, TimeSpan.Zero, _options.MaxRetryDelay);
+        Assert.InRange(_readiness.RetryAfter!.Value - delay, TimeSpan.FromMilliseconds(-1), TimeSpan.FromMilliseconds(1)); // the timer has ms resolution
         _time.Advance(delay);
 
         delay = await NextRetryDelayAsync();
@@ -33,6 +34,7 @@ public sealed class StartupServiceTests
         await _readiness.WhenReady.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(_readiness.IsReady);
         Assert.Null(_readiness.Reason);
+        Assert.Null(_readiness.RetryAfter);
         Assert.Equal(3, step.Attempts);
         await sut.StopAsync(CancellationToken.None);
     }
