@@ -1,3 +1,4 @@
+using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.Hub;
 using FunctionsDashboard.Relay;
@@ -23,7 +24,8 @@ public static class DashboardComposition
         builder.AddDashboardHub();    // statically declared hub handlers, frozen before ready; upstream dispatch
         builder.AddEventGridRelay();  // Event Grid webhook, event log, hand-off to the delivery queue
         builder.AddRelayDelivery();   // delivery to SignalR (10 tries, capped backoff), dead-letter store, re-drive
-        builder.AddSseFallback();     // Server-Sent Events fallback: one log reader per stream per instance
+        builder.AddStreamAccess();    // one access rule for every read path; subscription groups for SignalR delivery
+        builder.AddSseFallback();     // Server-Sent Events and history over many streams: one log reader per instance, bounded cursors
         return builder;
     }
 }

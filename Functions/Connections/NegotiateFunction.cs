@@ -1,10 +1,13 @@
+using System.Security.Claims;
+using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.Functions.Access;
+using FunctionsDashboard.Health;
 using FunctionsDashboard.Functions.Hosting;
 using FunctionsDashboard.SignalR;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.Functions.Connections;
@@ -12,17 +15,27 @@ namespace FunctionsDashboard.Functions.Connections;
 /// <summary>
 /// <c>POST /api/negotiate</c>: hands a dashboard its SignalR Service connection <c>{url, accessToken, sseUrl}</c>, so
 /// <c>new HubConnectionBuilder().withUrl(base + "/api")</c> just works. 503 + Retry-After until the app is ready.
-/// <c>OPTIONS</c> answers the CORS preflight from the allow-list.
+/// <c>OPTIONS</c> answers the CORS preflight from the allow-list. The access rule decides who may connect and what it
+/// reads: the connection's group is its subscription (<c>?stream=</c> on the hub URL ∩ what the caller may read), and
+/// the answer carries a short-lived stream token for <c>EventSource</c> (also set as an HttpOnly cookie).
 /// </summary>
-public sealed class NegotiateFunction(Negotiator negotiator, IOptions<SignalROptions> options, IConfiguration configuration)
+public sealed class NegotiateFunction(
+    Negotiator negotiator,
+    IOptions<SignalROptions> options,
+    IOptions<AccessOptions> accessOptions,
+    Readiness readiness,
+    StreamAccess access,
+    StreamTokens streamTokens,
+    SubscriptionGroups groups)
 {
     /// <summary>App Service authentication's principal id header (trusted only when that feature is on: it strips forged ones).</summary>
-    public const string PrincipalIdHeader = "X-MS-CLIENT-PRINCIPAL-ID";
+    public const string PrincipalIdHeader = AppServicePrincipal.IdHeader;
 
     /// <summary>Negotiates, or answers the preflight.</summary>
     [Function("Negotiate")]
-    public Results<Ok<NegotiateResponse>, NoContent, ProblemHttpResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "negotiate")] HttpRequest request)
+    public async Task<Results<Ok<NegotiateResponse>, NoContent, ProblemHttpResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "negotiate")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
         var response = request.HttpContext.Response;
         var cors = CorsPolicy.Evaluate(request.Headers.Origin.FirstOrDefault(), request.OwnOrigin(), options.Value.AllowedOrigins);
@@ -50,8 +63,45 @@ public sealed class NegotiateFunction(Negotiator negotiator, IOptions<SignalROpt
             return TypedResults.NoContent();
         }
 
-        var principal = AppServiceAuthenticationEnabled ? request.Headers[PrincipalIdHeader].FirstOrDefault() : null;
-        var outcome = negotiator.Negotiate(principal, request.SiblingUrl("events"));
+        if (!readiness.IsReady)
+        {
+            return Problems.NotReady(response, $"The app is starting ({readiness.Reason}); try again shortly.", Negotiator.NotReadyRetryAfter);
+        }
+
+        var decision = await access.DecideAsync(request.Credentials(), cancellationToken);
+        if (!decision.Allowed)
+        {
+            return AccessHttp.Refusal(response, decision);
+        }
+
+        var (requested, problem) = StreamSelection.Parse(request.Query["stream"], accessOptions.Value.MaxStreamsPerRequest);
+        if (requested is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad stream list", detail: problem);
+        }
+
+        var subscription = requested.Intersect(decision.Readable);
+        if (subscription.IsEmpty)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "No readable stream", detail: "None of the requested streams is one you may read.");
+        }
+
+        var group = await groups.EnsureAsync(subscription, cancellationToken);
+        var sseUrl = request.SiblingUrl("events");
+        var sseToken = streamTokens.Mint(decision.Identity, decision.Readable);
+        var outcome = negotiator.Negotiate(decision.Identity.UserId, sseUrl, [new Claim(SubscriptionGroups.GroupClaim, group)], allowAnonymous: true, sseToken);
+        if (outcome.Response is not null)
+        {
+            response.Cookies.Append(StreamTokens.CookieName, sseToken, new CookieOptions
+            {
+                HttpOnly = true,
+                Secure = request.IsHttps,
+                SameSite = request.IsHttps ? SameSiteMode.None : SameSiteMode.Lax,
+                Path = new Uri(sseUrl).AbsolutePath,
+                MaxAge = accessOptions.Value.StreamTokenLifetime,
+            });
+        }
+
         return outcome switch
         {
             { Response: { } body } => TypedResults.Ok(body),
@@ -59,7 +109,4 @@ public sealed class NegotiateFunction(Negotiator negotiator, IOptions<SignalROpt
             _ => TypedResults.Problem(statusCode: outcome.Status, title: "Cannot negotiate", detail: outcome.Reason),
         };
     }
-
-    private bool AppServiceAuthenticationEnabled =>
-        string.Equals(configuration["WEBSITE_AUTH_ENABLED"], "True", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,53 +1,74 @@
 using System.Globalization;
+using FunctionsDashboard.Access;
 using FunctionsDashboard.EventLog;
-using FunctionsDashboard.Relay;
+using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.Sse;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.Functions.Sse;
 
-/// <summary>The answer of the history API.</summary>
-/// <param name="Stream">The stream.</param>
-/// <param name="LastSeq">The stream's highest seq now.</param>
-/// <param name="Events">The events after the requested seq, in order.</param>
-public sealed record EventHistory(string Stream, long LastSeq, IReadOnlyList<DashboardEvent> Events);
-
-/// <summary><c>GET /api/events/history?after={seq}&amp;limit={n}&amp;stream={s}</c>: gap fill for reconnecting clients.</summary>
-public sealed class EventHistoryFunction(RelayEventLog log, IOptions<SseOptions> options)
+/// <summary>
+/// <c>GET /api/events/history</c>: gap fill. By cursor over every readable stream (or the named ones):
+/// <c>?cursor={c}&amp;limit={n}[&amp;stream=...]</c> → <see cref="HistoryPage"/> (no cursor: from the oldest retained);
+/// or by one stream and seq: <c>?stream={s}&amp;after={seq}[&amp;generation={g}]</c> → <see cref="StreamHistoryPage"/>.
+/// Either way <c>reset</c> is true when the position could not be served exactly (the client reloads its view).
+/// </summary>
+public sealed class EventHistoryFunction(StreamAccess access, StreamReadPlanner planner, EventHistory history)
 {
     /// <summary>Default page size.</summary>
     public const int DefaultLimit = 100;
 
-    /// <summary>Reads the events after <c>after</c>.</summary>
+    /// <summary>Reads a page.</summary>
     [Function("EventHistory")]
-    public async Task<Results<Ok<EventHistory>, ProblemHttpResult>> Run(
+    public async Task<Results<Ok<HistoryPage>, Ok<StreamHistoryPage>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "events/history")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (!long.TryParse(request.Query["after"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var after))
+        var decision = await access.DecideAsync(request.Credentials(), cancellationToken);
+        if (!decision.Allowed)
         {
-            return BadRequest("'after' is required: the last sequence number the client has (0 for the beginning).");
+            return AccessHttp.Refusal(request.HttpContext.Response, decision);
         }
 
         var limit = DefaultLimit;
         if (request.Query["limit"].FirstOrDefault() is { } limitText
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > RelayEventLog.MaxReadLimit))
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > EventHistory.MaxLimit))
         {
-            return BadRequest($"'limit' must be an integer from 1 to {RelayEventLog.MaxReadLimit}.");
+            return BadRequest($"'limit' must be an integer from 1 to {EventHistory.MaxLimit}.");
         }
 
-        var stream = request.Query["stream"].FirstOrDefault() ?? options.Value.DefaultStream;
-        if (!EventQuery.IsValidStream(stream))
+        var streams = request.Query["stream"];
+        if (request.Query["after"].FirstOrDefault() is { } afterText)
         {
-            return BadRequest($"'{stream}' is not a stream name.");
+            if (!long.TryParse(afterText, NumberStyles.None, CultureInfo.InvariantCulture, out var after))
+            {
+                return BadRequest("'after' must be the last sequence number the client has of the stream (0 for the beginning).");
+            }
+
+            if (streams.Count != 1 || StreamPattern.TryParse(streams[0]) is not { IsPrefix: false })
+            {
+                return BadRequest("'after' needs exactly one stream name (?stream=name&after=seq); for several streams use 'cursor'.");
+            }
+
+            var (single, singleProblem) = await planner.PlanAsync(decision.Readable, streams, null, cancellationToken);
+            if (single is null)
+            {
+                return AccessHttp.Problem(singleProblem!);
+            }
+
+            var generation = request.Query["generation"].FirstOrDefault();
+            return TypedResults.Ok(await history.ReadStreamAsync(streams[0]!, string.IsNullOrEmpty(generation) ? null : generation, after, limit, cancellationToken));
         }
 
-        var lastSeq = await log.GetLastSeqAsync(stream, cancellationToken);
-        var events = await log.ReadAfterAsync(stream, after, limit, cancellationToken);
-        return TypedResults.Ok(new EventHistory(stream, lastSeq, events.Select(DashboardEvent.From).ToList()));
+        var (plan, problem) = await planner.PlanAsync(decision.Readable, streams, request.Query["cursor"].FirstOrDefault(), cancellationToken);
+        if (plan is null)
+        {
+            return AccessHttp.Problem(problem!);
+        }
+
+        return TypedResults.Ok(await history.ReadAsync(plan, limit, cancellationToken));
     }
 
     private static ProblemHttpResult BadRequest(string detail) =>

@@ -1,17 +1,20 @@
-using System.Globalization;
+using FunctionsDashboard.Access;
+using FunctionsDashboard.Functions.Access;
+using FunctionsDashboard.Functions.Hosting;
 using FunctionsDashboard.Sse;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.Functions.Sse;
 
 /// <summary>
-/// <c>GET /api/events</c>: the Server-Sent Events fallback. <c>id:</c> is the event's sequence number and
-/// <c>Last-Event-ID</c> (header, or <c>lastEventId</c> query) resumes right after it; <c>?stream=</c> picks the stream;
-/// <c>?typed=false</c> omits <c>event:</c> so <c>EventSource.onmessage</c> sees every event.
+/// <c>GET /api/events</c>: Server-Sent Events over every stream the caller may read, or the ones it names
+/// (<c>?stream=a&amp;stream=orders.*</c>). <c>id:</c> is an opaque cursor that resumes all of them through
+/// <c>Last-Event-ID</c> (header, or <c>lastEventId</c> query); <c>event: reset</c> marks a stream that could not be
+/// resumed exactly; <c>?typed=false</c> omits <c>event:</c> on events so <c>EventSource.onmessage</c> sees every one.
+/// A client ending the response is a normal end of the run.
 /// </summary>
-public sealed class EventsFunction(SseSession session, IOptions<SseOptions> options)
+public sealed class EventsFunction(StreamAccess access, StreamReadPlanner planner, SseSession session, StreamSigningKey key)
 {
     /// <summary>Streams events until the cap, then ends cleanly.</summary>
     [Function("Events")]
@@ -19,31 +22,40 @@ public sealed class EventsFunction(SseSession session, IOptions<SseOptions> opti
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "events")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var lastEventIdText = request.Headers["Last-Event-ID"].FirstOrDefault() ?? request.Query["lastEventId"].FirstOrDefault();
-        long? lastEventId = null;
-        if (!string.IsNullOrEmpty(lastEventIdText))
+        var response = request.HttpContext.Response;
+        if (!key.IsLoaded)
         {
-            if (!long.TryParse(lastEventIdText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Last-Event-ID", detail: "Last-Event-ID must be a sequence number (a non-negative integer).");
-            }
-
-            lastEventId = parsed;
+            return Problems.NotReady(response, "The app is starting.", TimeSpan.FromSeconds(2));
         }
 
-        var stream = request.Query["stream"].FirstOrDefault() ?? options.Value.DefaultStream;
-        if (!EventQuery.IsValidStream(stream))
+        var decision = await access.DecideAsync(request.Credentials(), cancellationToken);
+        if (!decision.Allowed)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad stream", detail: $"'{stream}' is not a stream name.");
+            return AccessHttp.Refusal(response, decision);
+        }
+
+        var cursor = request.Headers["Last-Event-ID"].FirstOrDefault() ?? request.Query["lastEventId"].FirstOrDefault();
+        var (plan, problem) = await planner.PlanAsync(decision.Readable, request.Query["stream"], cursor, cancellationToken);
+        if (plan is null)
+        {
+            return AccessHttp.Problem(problem!);
         }
 
         var typed = !string.Equals(request.Query["typed"].FirstOrDefault(), "false", StringComparison.OrdinalIgnoreCase);
-        var response = request.HttpContext.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        await response.StartAsync(cancellationToken);
-        await session.RunAsync(response.Body, stream, lastEventId, typed, cancellationToken);
+        try
+        {
+            await response.StartAsync(cancellationToken);
+            await session.RunAsync(response.Body, plan, typed, cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException
+            && (cancellationToken.IsCancellationRequested || request.HttpContext.RequestAborted.IsCancellationRequested))
+        {
+            // The client went away before the response started: a normal end of the run, not a failure.
+        }
+
         return TypedResults.Empty;
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.SignalR;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,11 @@ namespace FunctionsDashboard.Connections;
 /// <param name="Url">The SignalR Service client URL (<c>{endpoint}/client/?hub=...</c>).</param>
 /// <param name="AccessToken">The client access token for that URL.</param>
 /// <param name="SseUrl">The Server-Sent Events fallback for clients that cannot use SignalR.</param>
-public sealed record NegotiateResponse(string Url, string AccessToken, string SseUrl);
+/// <param name="SseToken">
+/// A short-lived stream token for clients that cannot send headers (<c>EventSource</c>): <c>?access_token=</c> on SSE
+/// and history. Also set as an HttpOnly cookie for the SSE routes.
+/// </param>
+public sealed record NegotiateResponse(string Url, string AccessToken, string SseUrl, string? SseToken = null);
 
 /// <summary>Outcome of <see cref="Negotiator.Negotiate"/>: a response, or a refusal with its status and reason.</summary>
 /// <param name="Response">The response when granted.</param>
@@ -30,7 +35,10 @@ public sealed class Negotiator(Readiness readiness, SignalRTokenService tokens, 
     /// <summary>Negotiates for a caller.</summary>
     /// <param name="principalId">The authenticated principal id, or null.</param>
     /// <param name="sseUrl">The absolute URL of the SSE fallback.</param>
-    public NegotiateOutcome Negotiate(string? principalId, string sseUrl)
+    /// <param name="claims">Extra claims for the client token (they reach the upstream in <c>X-ASRS-User-Claims</c>).</param>
+    /// <param name="allowAnonymous">Whether a caller without principal is allowed (the access rule's answer); default <see cref="SignalROptions.AllowAnonymous"/>.</param>
+    /// <param name="sseToken">The stream token to hand out with the connection.</param>
+    public NegotiateOutcome Negotiate(string? principalId, string sseUrl, IEnumerable<Claim>? claims = null, bool? allowAnonymous = null, string? sseToken = null)
     {
         if (!readiness.IsReady)
         {
@@ -43,7 +51,7 @@ public sealed class Negotiator(Readiness readiness, SignalRTokenService tokens, 
         {
             userId = principalId;
         }
-        else if (o.AllowAnonymous)
+        else if (allowAnonymous ?? o.AllowAnonymous)
         {
             userId = "anonymous-" + Guid.NewGuid().ToString("N")[..12];
         }
@@ -52,7 +60,7 @@ public sealed class Negotiator(Readiness readiness, SignalRTokenService tokens, 
             return new NegotiateOutcome(null, 401, "Sign in first: negotiate needs an authenticated user (SignalR:AllowAnonymous is off).");
         }
 
-        var token = tokens.CreateClientToken(o.HubName, userId);
-        return new NegotiateOutcome(new NegotiateResponse(tokens.ClientUrl(o.HubName), token, sseUrl), 200);
+        var token = tokens.CreateClientToken(o.HubName, userId, claims);
+        return new NegotiateOutcome(new NegotiateResponse(tokens.ClientUrl(o.HubName), token, sseUrl, sseToken), 200);
     }
 }

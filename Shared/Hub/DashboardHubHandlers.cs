@@ -1,4 +1,6 @@
+using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.SignalR;
 
 namespace FunctionsDashboard.Hub;
 
@@ -11,24 +13,57 @@ public static class DashboardHubHandlers
     /// <summary>The client → server heartbeat invocation.</summary>
     public const string Heartbeat = "heartbeat";
 
+    /// <summary>
+    /// The client → server subscribe invocation: joins the connection's subscription group (again; <c>connected</c>
+    /// already did) and completes once it is a member, so a client that awaits it and then gap-fills misses nothing.
+    /// </summary>
+    public const string Subscribe = "subscribe";
+
     /// <summary>The declaration table.</summary>
     public static IReadOnlyList<HubHandlerDeclaration> Declarations { get; } =
     [
         new(HubCategories.Connections, ConnectionEvents.Connected, typeof(ConnectedHandler)),
         new(HubCategories.Connections, ConnectionEvents.Disconnected, typeof(DisconnectedHandler)),
         new(HubCategories.Messages, Heartbeat, typeof(HeartbeatHandler)),
+        new(HubCategories.Messages, Subscribe, typeof(SubscribeHandler)),
     ];
+
+    /// <summary>The subscription group a connection's token names (set by negotiate), or null.</summary>
+    public static string? GroupOf(HubEventContext context) =>
+        context.Claims.FirstOrDefault(c => c.Key == SubscriptionGroups.GroupClaim).Value is { Length: > 0 } group
+        && group.StartsWith(SubscriptionGroups.Prefix, StringComparison.Ordinal) && group.Length <= 64 ? group : null;
 }
 
-/// <summary><c>connections/connected</c>: registers the connection.</summary>
-public sealed class ConnectedHandler(ConnectionRegistry registry, PresenceNotifier presence) : IHubEventHandler
+/// <summary><c>connections/connected</c>: registers the connection and joins it to its subscription group.</summary>
+public sealed class ConnectedHandler(ConnectionRegistry registry, PresenceNotifier presence, SignalRRestClient rest) : IHubEventHandler
 {
     /// <inheritdoc />
     public async Task<HubEventResult> HandleAsync(HubEventContext context, CancellationToken cancellationToken)
     {
+        if (DashboardHubHandlers.GroupOf(context) is { } group)
+        {
+            await rest.AddToGroupAsync(group, context.ConnectionId, cancellationToken);
+        }
+
         await registry.RegisterAsync(context.Hub, context.ConnectionId, context.UserId, cancellationToken);
         presence.Notify();
         return HubEventResult.Empty;
+    }
+}
+
+/// <summary><c>messages/subscribe</c>: joins the connection to its subscription group (idempotent) and answers the group.</summary>
+public sealed class SubscribeHandler(SignalRRestClient rest) : IHubEventHandler
+{
+    /// <inheritdoc />
+    public async Task<HubEventResult> HandleAsync(HubEventContext context, CancellationToken cancellationToken)
+    {
+        var group = DashboardHubHandlers.GroupOf(context);
+        if (group is not null)
+        {
+            await rest.AddToGroupAsync(group, context.ConnectionId, cancellationToken);
+        }
+
+        return new HubEventResult(new { group });
     }
 }
 

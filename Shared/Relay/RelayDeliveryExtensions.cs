@@ -52,7 +52,7 @@ public static class RelayDeliveryExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RelayDelivery>>()));
         services.TryAddSingleton(sp => new RelayDeliveryStreams(
-            sp.GetRequiredService<IEventLogReader>(),
+            sp.GetRequiredService<IEventLogReader>,
             sp.GetRequiredService<DeliveryStateStore>(),
             sp.GetRequiredService<RelayDeliverySender>(),
             sp.GetRequiredService<IOptions<RelayOptions>>(),

@@ -13,9 +13,15 @@ namespace FunctionsDashboard.Relay;
 internal sealed class RelayDeliveryStreams
 {
     private readonly ConcurrentDictionary<string, RelayDeliveryStream> _streams = new(StringComparer.Ordinal);
+    private readonly Lazy<IEventLogReader> _reader;
 
+    /// <summary>
+    /// Creates the senders. The reader comes through a factory, resolved on first use: the event log's writer depends
+    /// on the commit listeners, which depend on this, which reads the log, so resolving the reader here at construction
+    /// would be a dependency cycle.
+    /// </summary>
     public RelayDeliveryStreams(
-        IEventLogReader reader,
+        Func<IEventLogReader> reader,
         DeliveryStateStore states,
         RelayDeliverySender sender,
         IOptions<RelayOptions> options,
@@ -23,7 +29,7 @@ internal sealed class RelayDeliveryStreams
         TimeProvider timeProvider,
         ILogger<RelayDelivery> logger)
     {
-        Reader = reader;
+        _reader = new Lazy<IEventLogReader>(reader);
         States = states;
         Sender = sender;
         Options = options.Value.Delivery;
@@ -32,7 +38,7 @@ internal sealed class RelayDeliveryStreams
         Logger = logger;
     }
 
-    public IEventLogReader Reader { get; }
+    public IEventLogReader Reader => _reader.Value;
 
     public DeliveryStateStore States { get; }
 

@@ -1,6 +1,6 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Sources;
-using FunctionsDashboard.Relay;
+using System.Collections.Immutable;
+using FunctionsDashboard.Access;
 
 namespace FunctionsDashboard.Sse;
 
@@ -19,7 +19,7 @@ public sealed partial class EventFanout
         private readonly int _capacity;
         private readonly TimeProvider _time;
         private readonly Lock _lock = new();
-        private Queue<StoredEvent>? _buffer;
+        private Queue<FeedItem>? _buffer;
         private bool _completed;
 
         // The one pending wait: completed with true (events or completion), false (quiet period over) or cancellation.
@@ -32,16 +32,24 @@ public sealed partial class EventFanout
         private CancellationTokenRegistration _registration;
         private bool _disposed;
 
-        internal Subscription(Feed feed, long startSeq, int capacity, TimeProvider timeProvider)
+        internal Subscription(Feed feed, StreamSet scope, ImmutableDictionary<string, StreamPosition> startVector, CursorCheckpoint startCheckpoint, int capacity, TimeProvider timeProvider)
         {
             _feed = feed;
-            StartSeq = startSeq;
+            Scope = scope;
+            StartVector = startVector;
+            StartCheckpoint = startCheckpoint;
             _capacity = capacity;
             _time = timeProvider;
         }
 
-        /// <summary>The stream's last seq when the subscription started; later events come through <see cref="TryRead"/>.</summary>
-        public long StartSeq { get; }
+        /// <summary>The streams this subscription receives.</summary>
+        public StreamSet Scope { get; }
+
+        /// <summary>Every stream's position when the subscription started; later events come through <see cref="TryRead"/>.</summary>
+        public ImmutableDictionary<string, StreamPosition> StartVector { get; }
+
+        /// <summary>The fan-out's latest durable checkpoint when the subscription started.</summary>
+        public CursorCheckpoint StartCheckpoint { get; }
 
         /// <summary>True when the client fell behind and its buffer was closed: resume from the log.</summary>
         public bool Lagged { get; private set; }
@@ -58,19 +66,19 @@ public sealed partial class EventFanout
             }
         }
 
-        /// <summary>Takes the next event, in seq order.</summary>
-        public bool TryRead([NotNullWhen(true)] out StoredEvent? storedEvent)
+        /// <summary>Takes the next item (event in seq order per stream, reset, or checkpoint marker).</summary>
+        public bool TryRead(out FeedItem item)
         {
             lock (_lock)
             {
                 if (_buffer is { Count: > 0 })
                 {
-                    storedEvent = _buffer.Dequeue();
+                    item = _buffer.Dequeue();
                     return true;
                 }
             }
 
-            storedEvent = null;
+            item = default;
             return false;
         }
 
@@ -137,8 +145,8 @@ public sealed partial class EventFanout
             }
         }
 
-        /// <summary>Buffers an event (the feed's reader, under the feed's lock); false when the buffer is full.</summary>
-        internal bool TryWrite(StoredEvent storedEvent)
+        /// <summary>Buffers an item (the feed's reader, under the feed's lock); false when the buffer is full.</summary>
+        internal bool TryWrite(FeedItem item)
         {
             lock (_lock)
             {
@@ -147,13 +155,13 @@ public sealed partial class EventFanout
                     return true;
                 }
 
-                _buffer ??= new Queue<StoredEvent>();
+                _buffer ??= new Queue<FeedItem>();
                 if (_buffer.Count >= _capacity)
                 {
                     return false;
                 }
 
-                _buffer.Enqueue(storedEvent);
+                _buffer.Enqueue(item);
                 CompleteWait(true);
                 return true;
             }

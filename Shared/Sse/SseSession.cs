@@ -10,15 +10,20 @@ using Microsoft.Extensions.Options;
 namespace FunctionsDashboard.Sse;
 
 /// <summary>
-/// One Server-Sent Events response: <c>retry:</c> hint, the events after <c>Last-Event-ID</c> from the log, then live
-/// events from the <see cref="EventFanout"/> (<c>id:</c> = seq, <c>event:</c> = type unless untyped, <c>data:</c> = the
-/// event JSON), <c>:</c> heartbeat comments every <see cref="DashboardOptions.HeartbeatInterval"/> of silence, and a
-/// clean end after <see cref="SseOptions.MaxStreamDuration"/> (the browser resumes with <c>Last-Event-ID</c>).
-/// Every frame is flushed as it is written. Host-agnostic: it writes to a <see cref="Stream"/>.
+/// One Server-Sent Events response over every stream of its scope: <c>retry:</c> hint, the events after the cursor
+/// from the log (per stream, in seq order), then live events from the <see cref="EventFanout"/>. Each event frame is
+/// <c>id:</c> = the cursor after it (opaque, bounded; see <see cref="SseCursor"/>), <c>event:</c> = type unless untyped,
+/// <c>data:</c> = the event JSON. A stream whose position the log no longer holds gets an <c>event: reset</c> frame and
+/// then its oldest retained event. <c>:</c> heartbeat comments every <see cref="DashboardOptions.HeartbeatInterval"/> of
+/// silence, and a clean end after <see cref="SseOptions.MaxStreamDuration"/> (the browser resumes with
+/// <c>Last-Event-ID</c>). Every frame is flushed as it is written. A client going away ends the response normally.
+/// Host-agnostic: it writes to a <see cref="Stream"/>.
 /// </summary>
 public sealed partial class SseSession(
-    RelayEventLog log,
+    IEventLogReader reader,
     EventFanout fanout,
+    CursorCheckpoints checkpoints,
+    StreamReadPlanner planner,
     IOptions<SseOptions> sseOptions,
     IOptions<DashboardOptions> dashboardOptions,
     TimeProvider timeProvider,
@@ -29,9 +34,9 @@ public sealed partial class SseSession(
     private static readonly byte[] CapFrame = Encoding.UTF8.GetBytes(": stream cap reached, reconnect with Last-Event-ID\n\n");
     private readonly byte[] _retryFrame = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"retry: {(int)sseOptions.Value.RetryHint.TotalMilliseconds}\n\n"));
 
-    /// <summary>Streams events of <paramref name="stream"/> after <paramref name="lastEventId"/> (null: from now) to <paramref name="body"/>.</summary>
-    /// <returns>The seq of the last event written.</returns>
-    public async Task<long> RunAsync(Stream body, string stream, long? lastEventId, bool typed, CancellationToken cancellationToken)
+    /// <summary>Streams the events of <paramref name="plan"/> to <paramref name="body"/> until the cap or the client leaves.</summary>
+    /// <returns>How many events were written.</returns>
+    public async Task<long> RunAsync(Stream body, ReadPlan plan, bool typed, CancellationToken cancellationToken)
     {
         // One token for the whole response, cancelled when the client goes away or when the cap's timer fires: an idle
         // response holds one linked source and one timer, and waiting for events allocates nothing (see Subscription).
@@ -39,35 +44,44 @@ public sealed partial class SseSession(
         using var cap = timeProvider.CreateTimer(static s => CancelQuietly((CancellationTokenSource)s!), session, sseOptions.Value.MaxStreamDuration, Timeout.InfiniteTimeSpan);
         var token = session.Token;
         var heartbeatInterval = dashboardOptions.Value.HeartbeatInterval;
-        long sent = 0;
+        var writer = new Writer(body, typed);
         try
         {
-            await WriteAsync(body, _retryFrame, CancellationToken.None);
-            var subscription = await fanout.SubscribeAsync(stream, token);
+            var subscription = await fanout.SubscribeAsync(plan.Scope, token);
+
+            // After subscribing: a client that sees the retry hint knows every later event reaches it.
+            await WriteAsync(body, _retryFrame, token);
             try
             {
-                sent = lastEventId ?? subscription.StartSeq;
-                sent = await CatchUpAsync(body, stream, sent, subscription.StartSeq, typed, token);
+                var state = plan.Resume is { } resume
+                    ? new CursorState(planner.CursorKey, plan.SubscriptionHash, resume.Checkpoint, resume.Deltas)
+                    : new CursorState(planner.CursorKey, plan.SubscriptionHash, subscription.StartCheckpoint, Differences(subscription, plan));
+                HashSet<string>? ahead = null;
+                if (plan.Resume is not null)
+                {
+                    ahead = await CatchUpAsync(writer, state, subscription, plan.Resume.Expired, token);
+                }
+
+                if (state.OverBound)
+                {
+                    await state.CheckpointAsync(checkpoints, token);
+                }
+
                 while (!token.IsCancellationRequested)
                 {
-                    if (subscription.TryRead(out var e))
+                    if (subscription.TryRead(out var item))
                     {
-                        if (e.Seq > sent)
-                        {
-                            await WriteEventAsync(body, e, typed, token);
-                            sent = e.Seq;
-                        }
-
+                        await HandleAsync(writer, state, item, ahead, token);
                         continue;
                     }
 
                     if (subscription.IsCompleted)
                     {
                         // Fell behind: resume from the log, then rejoin the fan-out.
-                        Log.Lagged(logger, stream, sent);
+                        Log.Lagged(logger, writer.Events);
                         subscription.Dispose();
-                        subscription = await fanout.SubscribeAsync(stream, token);
-                        sent = await CatchUpAsync(body, stream, sent, subscription.StartSeq, typed, token);
+                        subscription = await fanout.SubscribeAsync(plan.Scope, token);
+                        ahead = await CatchUpAsync(writer, state, subscription, forceReset: false, token);
                         continue;
                     }
 
@@ -87,56 +101,154 @@ public sealed partial class SseSession(
         {
             // The cap: end cleanly so the client reconnects (well before the front end's 230 s limit).
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // The client went away.
+            // The client went away: a normal end of the response.
+            Log.ClientLeft(logger, writer.Events);
+            return writer.Events;
         }
 
         if (session.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await WriteAsync(body, CapFrame, CancellationToken.None);
-        }
-
-        return sent;
-    }
-
-    private async Task<long> CatchUpAsync(Stream body, string stream, long sent, long until, bool typed, CancellationToken token)
-    {
-        while (sent < until)
-        {
-            var events = await log.ReadAfterAsync(stream, sent, CatchUpPage, token);
-            foreach (var e in events.Where(e => e.Seq > sent))
+            try
             {
-                await WriteEventAsync(body, e, typed, token);
-                sent = e.Seq;
+                await WriteAsync(body, CapFrame, cancellationToken);
             }
-
-            if (events.Count < CatchUpPage)
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
             {
-                break;
+                // Left just as the cap came.
             }
         }
 
-        return sent;
+        return writer.Events;
     }
 
-    private static Task WriteEventAsync(Stream body, StoredEvent e, bool typed, CancellationToken token)
+    // The streams where the fan-out's position (where this response starts) differs from its checkpoint.
+    private static IEnumerable<KeyValuePair<string, StreamPosition>> Differences(EventFanout.Subscription subscription, ReadPlan plan)
     {
-        var json = JsonSerializer.Serialize(DashboardEvent.From(e), JsonSerializerOptions.Web);
-        var frame = new StringBuilder(json.Length + 64)
-            .Append("id: ").Append(e.Seq.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        if (typed)
+        foreach (var (stream, position) in subscription.StartVector)
         {
-            frame.Append("event: ").Append(SafeLine(e.Type)).Append('\n');
+            if (plan.Scope.Contains(stream) && subscription.StartCheckpoint.PositionOf(stream) != position)
+            {
+                yield return new(stream, position);
+            }
+        }
+    }
+
+    private async Task HandleAsync(Writer writer, CursorState state, FeedItem item, HashSet<string>? ahead, CancellationToken token)
+    {
+        if (item.Checkpoint is { } checkpoint)
+        {
+            // The fan-out's positions at this point equal ours, unless a resume put us ahead of it in some stream.
+            if (ahead is not { Count: > 0 })
+            {
+                state.OnFanoutCheckpoint(checkpoint);
+            }
+
+            return;
         }
 
-        frame.Append("data: ").Append(json).Append("\n\n");
-        return WriteAsync(body, frame.ToString(), token);
+        state.Promote();
+        var stream = item.Stream!;
+        var generation = item.Generation!;
+        var position = state.PositionOf(stream);
+        if (item.Event is not { } e)
+        {
+            await ResetAsync(writer, state, stream, generation, item.ResetTo, token);
+            return;
+        }
+
+        if ((position.Generation is null || position.Generation == generation) && e.Seq <= position.Seq)
+        {
+            // Already written (from the log, by a resume).
+            if (e.Seq == position.Seq)
+            {
+                ahead?.Remove(stream);
+            }
+
+            return;
+        }
+
+        if (position.Generation is not null && position.Generation != generation)
+        {
+            await ResetAsync(writer, state, stream, generation, e.Seq - 1, token);
+        }
+
+        await EventAsync(writer, state, generation, e, token);
     }
 
-    private static string SafeLine(string value) => value.Replace('\n', ' ').Replace('\r', ' ');
+    private async Task<HashSet<string>?> CatchUpAsync(Writer writer, CursorState state, EventFanout.Subscription subscription, bool forceReset, CancellationToken token)
+    {
+        HashSet<string>? ahead = null;
+        foreach (var (stream, until) in subscription.StartVector)
+        {
+            if (!subscription.Scope.Contains(stream))
+            {
+                continue;
+            }
 
-    private static Task WriteAsync(Stream body, string text, CancellationToken token) => WriteAsync(body, Encoding.UTF8.GetBytes(text), token);
+            var position = state.PositionOf(stream);
+            var reset = forceReset;
+            while (reset || position.Seq < until.Seq || (position.Generation is not null && position.Generation != until.Generation))
+            {
+                var page = await reader.ReadAfterAsync(stream, position.Generation, position.Seq, CatchUpPage, token);
+                if (page.Reset || reset)
+                {
+                    var resetTo = page.Events.Count > 0 ? page.Events[0].Seq - 1 : Math.Max(0, page.Head.FirstRetainedSeq - 1);
+                    await ResetAsync(writer, state, stream, page.Head.Generation, resetTo, token);
+                    position = state.PositionOf(stream);
+                    reset = false;
+                }
+
+                var wrote = 0;
+                foreach (var e in page.Events)
+                {
+                    // Exactly up to where the fan-out starts this response: later events come from it.
+                    if (e.Seq > position.Seq && (e.Seq <= until.Seq || page.Head.Generation != until.Generation))
+                    {
+                        await EventAsync(writer, state, page.Head.Generation, e, token);
+                        wrote++;
+                    }
+                }
+
+                position = state.PositionOf(stream);
+                if (page.Events.Count < CatchUpPage || wrote == 0)
+                {
+                    break;
+                }
+            }
+
+            if (position.Seq > until.Seq && position.Generation == until.Generation)
+            {
+                (ahead ??= new HashSet<string>(StringComparer.Ordinal)).Add(stream);
+            }
+        }
+
+        return ahead;
+    }
+
+    private async Task EventAsync(Writer writer, CursorState state, string generation, StoredEvent e, CancellationToken token)
+    {
+        state.Advance(e.Stream, new StreamPosition(generation, e.Seq));
+        if (state.OverBound)
+        {
+            await state.CheckpointAsync(checkpoints, token);
+        }
+
+        await writer.EventAsync(state.Encode(), e, token);
+    }
+
+    private async Task ResetAsync(Writer writer, CursorState state, string stream, string generation, long resetTo, CancellationToken token)
+    {
+        state.Advance(stream, new StreamPosition(generation, resetTo));
+        if (state.OverBound)
+        {
+            await state.CheckpointAsync(checkpoints, token);
+        }
+
+        Log.Reset(logger, stream, resetTo);
+        await writer.ResetAsync(state.Encode(), stream, generation, resetTo, token);
+    }
 
     private static async Task WriteAsync(Stream body, ReadOnlyMemory<byte> frame, CancellationToken token)
     {
@@ -156,9 +268,48 @@ public sealed partial class SseSession(
         }
     }
 
+    /// <summary>The reset frame's data.</summary>
+    /// <param name="Stream">The stream.</param>
+    /// <param name="Generation">Its generation now.</param>
+    /// <param name="ResumeAfter">The events that follow start after this seq (the oldest retained ones).</param>
+    public sealed record ResetNotice(string Stream, string Generation, long ResumeAfter);
+
+    private sealed class Writer(Stream body, bool typed)
+    {
+        public long Events { get; private set; }
+
+        public Task EventAsync(string cursor, StoredEvent e, CancellationToken token)
+        {
+            var json = JsonSerializer.Serialize(DashboardEvent.From(e), JsonSerializerOptions.Web);
+            var frame = new StringBuilder(json.Length + cursor.Length + 64).Append("id: ").Append(cursor).Append('\n');
+            if (typed)
+            {
+                frame.Append("event: ").Append(SafeLine(e.Type)).Append('\n');
+            }
+
+            frame.Append("data: ").Append(json).Append("\n\n");
+            Events++;
+            return WriteAsync(body, Encoding.UTF8.GetBytes(frame.ToString()), token);
+        }
+
+        public Task ResetAsync(string cursor, string stream, string generation, long resumeAfter, CancellationToken token)
+        {
+            var json = JsonSerializer.Serialize(new ResetNotice(stream, generation, resumeAfter), JsonSerializerOptions.Web);
+            return WriteAsync(body, Encoding.UTF8.GetBytes($"id: {cursor}\nevent: reset\ndata: {json}\n\n"), token);
+        }
+
+        private static string SafeLine(string value) => value.Replace('\n', ' ').Replace('\r', ' ');
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6101, EventName = "SseClientLagged", Level = LogLevel.Information, Message = "SSE client of stream {Stream} fell behind at seq {Seq}; resuming it from the log")]
-        public static partial void Lagged(ILogger logger, string stream, long seq);
+        [LoggerMessage(EventId = 6101, EventName = "SseClientLagged", Level = LogLevel.Information, Message = "SSE client fell behind after {Events} events; resuming it from the log")]
+        public static partial void Lagged(ILogger logger, long events);
+
+        [LoggerMessage(EventId = 6102, EventName = "SseClientLeft", Level = LogLevel.Debug, Message = "SSE client went away after {Events} events")]
+        public static partial void ClientLeft(ILogger logger, long events);
+
+        [LoggerMessage(EventId = 6103, EventName = "SseStreamResetSent", Level = LogLevel.Information, Message = "SSE reset of stream {Stream}: resuming after seq {Seq}")]
+        public static partial void Reset(ILogger logger, string stream, long seq);
     }
 }

@@ -13,7 +13,7 @@ public sealed class HubHandlerCatalogTests
         Assert.Equal(typeof(ConnectedHandler), connected);
         Assert.True(catalog.TryGet("dashboard", "messages", "heartbeat", out var heartbeat));
         Assert.Equal(typeof(HeartbeatHandler), heartbeat);
-        Assert.Equal(3, catalog.Declarations.Count());
+        Assert.Equal(DashboardHubHandlers.Declarations.Count, catalog.Declarations.Count());
     }
 
     [Theory]

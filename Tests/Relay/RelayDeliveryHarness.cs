@@ -95,7 +95,7 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
         _stopping = new CancellationTokenSource();
         var relayOptions = Microsoft.Extensions.Options.Options.Create(new RelayOptions { Delivery = Options });
         var sender = new RelayDeliverySender(Broadcaster, Audience, DeadLetterStore, Stats, _registry, Time, NullLogger.Instance);
-        Streams = new RelayDeliveryStreams(Reader, States, sender, relayOptions, _stopping.Token, Time, NullLogger<RelayDelivery>.Instance);
+        Streams = new RelayDeliveryStreams(() => Reader, States, sender, relayOptions, _stopping.Token, Time, NullLogger<RelayDelivery>.Instance);
         Listener = new RelayDeliveryListener(Streams);
         Delivery = new RelayDelivery(Streams, sender, Reader, DeadLetterStore, HandOff, relayOptions, _registry, Time, NullLogger<RelayDelivery>.Instance);
     }

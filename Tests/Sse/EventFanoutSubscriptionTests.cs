@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FunctionsDashboard.Access;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Sse;
 using FunctionsDashboard.Tests.Infrastructure;
@@ -42,7 +43,7 @@ public sealed class EventFanoutSubscriptionTests
         Assert.True(subscription.TryRead(out var first));
         Assert.True(subscription.TryRead(out var second));
         Assert.False(subscription.TryRead(out _));
-        Assert.Equal([1L, 2L], [first.Seq, second.Seq]);
+        Assert.Equal([1L, 2L], [first.Event!.Seq, second.Event!.Seq]);
     }
 
     [Fact]
@@ -127,10 +128,12 @@ public sealed class EventFanoutSubscriptionTests
     private EventFanout.Subscription CreateSut(TimeProvider? time = null, int capacity = 16)
     {
         // The log is never read here: the subscription is built directly on a feed.
-        var fanout = new EventFanout(null!, Microsoft.Extensions.Options.Options.Create(new SseOptions { ClientBuffer = capacity }), time ?? _time, NullLogger<EventFanout>.Instance);
-        return new EventFanout.Subscription(new EventFanout.Feed(fanout, "s"), startSeq: 0, capacity, time ?? _time);
+        var fanout = new EventFanout(null!, null!, Microsoft.Extensions.Options.Options.Create(new SseOptions { ClientBuffer = capacity }), time ?? _time, NullLogger<EventFanout>.Instance);
+        return new EventFanout.Subscription(new EventFanout.Feed(fanout), StreamSet.All, CursorCheckpoint.Empty.Vector, CursorCheckpoint.Empty, capacity, time ?? _time);
     }
 
-    private static StoredEvent Event(long seq) =>
+    private static FeedItem Event(long seq) => FeedItem.ForEvent("g1", StoredEventOf(seq));
+
+    private static StoredEvent StoredEventOf(long seq) =>
         new($"e{seq}", seq, "s", "t", "src", null, null, JsonDocument.Parse("{}").RootElement, false, DateTimeOffset.UnixEpoch);
 }

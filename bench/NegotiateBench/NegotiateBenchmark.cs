@@ -110,7 +110,7 @@ internal static class NegotiateBenchmark
             {
                 using var scope = services.CreateScope();
                 var function = scope.ServiceProvider.GetRequiredService<Negotiator>() is { } ? ActivatorUtilities.CreateInstance<NegotiateFunction>(scope.ServiceProvider) : null;
-                return function!.Run(Request(scope.ServiceProvider).Request);
+                return function!.Run(Request(scope.ServiceProvider).Request, CancellationToken.None).GetAwaiter().GetResult();
             }),
             Measure("FunctionInvoker.InvokeAsync (DevHost: DI + reflection)", () =>
             {

@@ -1,5 +1,9 @@
-// FunctionsDashboard page: SignalR first, Server-Sent Events as the fallback, no gap and no duplicate across switches.
-// Plain ES module; @microsoft/signalr (window.signalR) is served by the app from npm.
+// FunctionsDashboard page: several streams at once, SignalR first, Server-Sent Events as the fallback, no gap and no
+// duplicate across switches. Plain ES module; @microsoft/signalr (window.signalR) is served by the app from npm.
+//
+// Per stream the page keeps the last seq shown and shows events in seq order: an event that arrives ahead of a gap waits
+// until the gap is filled from the history API; duplicates are dropped by id. After every switch (SignalR ⇄ SSE) and
+// every reconnect it gap-fills each stream. A reset (history flag or SSE `reset` event) reloads the view.
 
 const params = new URLSearchParams(location.search);
 const apiBase = new URL("../", location.href).href.replace(/\/$/, ""); // the page lives at {base}/api/dashboard/
@@ -9,21 +13,27 @@ const settings = {
   retryCapMs: Number(params.get("retryCapMs") ?? 30000),
   historyLimit: 50,
   feedRows: 200,
+  resyncMs: Number(params.get("resyncMs") ?? 5000), // a second gap fill after each connect covers group-join races
 };
 
 // Everything the page knows, also readable by tests as window.dashboard.
 const state = {
   transport: "connecting",
-  stream: null,          // the stream SSE and history serve (learned from the history API)
-  lastSeq: 0,            // highest seq shown of that stream
+  selection: params.getAll("stream"), // names or patterns (orders.*); empty: every readable stream
+  streams: {},           // stream -> { lastSeq, generation } of what is shown
+  lastSeq: 0,            // highest seq shown of any stream (for a quick look)
   seen: new Set(),       // event ids shown (duplicates are dropped)
   received: [],          // ids in the order shown
   duplicates: 0,
+  resets: 0,
+  fills: 0,
   presence: null,
   switches: [],          // transport changes, for the record
 };
 window.dashboard = state;
 
+const waiting = new Map(); // stream -> Map(seq -> event) held back until the gap before them is filled
+const filling = new Map(); // stream -> Promise of the running gap fill
 let hub = null;
 let sse = null;
 let heartbeatTimer = null;
@@ -49,22 +59,59 @@ function fullJitter(attempt, baseMs = 1000) {
   return Math.random() * Math.min(settings.retryCapMs, baseMs * 2 ** attempt);
 }
 
-function show(e) {
-  if (!e || e.id === undefined || state.seen.has(e.id)) {
-    state.duplicates++;
-    $("duplicates").textContent = state.duplicates;
+function selectionQuery() {
+  const query = new URLSearchParams();
+  state.selection.forEach((s) => query.append("stream", s));
+  return query;
+}
+
+function follows(stream) {
+  if (state.selection.length === 0) return true;
+  return state.selection.some((p) => (p.endsWith("*") ? stream.startsWith(p.slice(0, -1)) : stream === p));
+}
+
+function streamState(stream) {
+  return (state.streams[stream] ??= { lastSeq: 0, generation: null });
+}
+
+// An event from any path (SignalR, SSE, history): shown in seq order per stream, once.
+function receive(e, generation) {
+  if (!e || e.id === undefined || !follows(e.stream)) return;
+  const s = streamState(e.stream);
+  if (generation && s.generation && generation !== s.generation) { reloadStream(e.stream); return; }
+  if (generation) s.generation = generation;
+  if (state.seen.has(e.id) || e.seq <= s.lastSeq) { countDuplicate(); return; }
+  if (e.seq > s.lastSeq + 1) {
+    // Ahead of a gap: hold it back and fill the gap from the log.
+    (waiting.get(e.stream) ?? waiting.set(e.stream, new Map()).get(e.stream)).set(e.seq, e);
+    fillStream(e.stream);
     return;
   }
+  show(e);
+  const held = waiting.get(e.stream);
+  while (held?.has(s.lastSeq + 1)) {
+    const next = held.get(s.lastSeq + 1);
+    held.delete(next.seq);
+    if (!state.seen.has(next.id)) show(next);
+  }
+}
+
+function countDuplicate() {
+  state.duplicates++;
+  $("duplicates").textContent = state.duplicates;
+}
+
+function show(e) {
+  const s = streamState(e.stream);
+  s.lastSeq = e.seq;
+  state.lastSeq = Math.max(state.lastSeq, e.seq);
   state.seen.add(e.id);
   state.received.push(e.id);
-  if (state.stream === null || e.stream === state.stream) {
-    state.stream ??= e.stream;
-    state.lastSeq = Math.max(state.lastSeq, e.seq);
-  }
   const row = document.createElement("tr");
   row.dataset.id = e.id;
   row.dataset.seq = e.seq;
-  for (const [text, cls] of [[e.seq, ""], [e.type, ""], [e.subject ?? "", ""], [e.time ?? "", ""], [JSON.stringify(e.data), "data"]]) {
+  row.dataset.stream = e.stream;
+  for (const [text, cls] of [[e.stream, "stream"], [e.seq, ""], [e.type, ""], [e.subject ?? "", ""], [e.time ?? "", ""], [JSON.stringify(e.data), "data"]]) {
     const cell = document.createElement("td");
     cell.textContent = String(text);
     if (cls) cell.className = cls;
@@ -74,41 +121,99 @@ function show(e) {
   feed.prepend(row);
   while (feed.rows.length > settings.feedRows) feed.deleteRow(feed.rows.length - 1);
   $("received").textContent = state.received.length;
-  $("lastseq").textContent = state.lastSeq;
+  $("lastseq").textContent = Object.entries(state.streams).map(([k, v]) => `${k}:${v.lastSeq}`).join(" ");
 }
 
 async function getJson(path) {
-  const response = await fetch(apiBase + path, { headers: { accept: "application/json" } });
+  const response = await fetch(apiBase + path, { headers: { accept: "application/json" }, credentials: "same-origin" });
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return response.json();
 }
 
-// Gap fill after a (re)connect: everything after the last seq shown, from the event log.
-async function fillGap() {
-  try {
-    for (let page = 0; page < 100; page++) {
-      const query = new URLSearchParams({ after: String(state.lastSeq), limit: "500" });
-      if (state.stream) query.set("stream", state.stream);
-      const history = await getJson(`/events/history?${query}`);
-      state.stream ??= history.stream;
-      history.events.forEach(show);
-      if (history.events.length < 500) return;
+// Gap fill of one stream: everything after the last seq shown, from the event log (one fill at a time per stream).
+function fillStream(stream) {
+  if (filling.has(stream)) return filling.get(stream);
+  const run = (async () => {
+    try {
+      for (let page = 0; page < 100; page++) {
+        const s = streamState(stream);
+        const query = new URLSearchParams({ stream, after: String(s.lastSeq), limit: "500" });
+        if (s.generation) query.set("generation", s.generation);
+        const history = await getJson(`/events/history?${query}`);
+        state.fills++;
+        if (history.reset) { await reloadStream(stream, history); return; }
+        s.generation = history.generation;
+        history.events.forEach((e) => receive(e));
+        if (history.events.length < 500) return;
+      }
+    } catch (error) {
+      status(`gap fill of ${stream} failed: ${error.message}`);
+    } finally {
+      filling.delete(stream);
     }
-  } catch (error) {
-    status(`gap fill failed: ${error.message}`);
-  }
+  })();
+  filling.set(stream, run);
+  return run;
 }
 
-// First load: the most recent events of the stream.
-async function loadRecent() {
+// Every followed stream, including ones that appeared since: fill those that moved past what is shown.
+async function fillAll() {
   try {
-    const head = await getJson("/events/history?after=0&limit=1");
-    state.stream = head.stream;
-    state.lastSeq = Math.max(0, head.lastSeq - settings.historyLimit);
-    await fillGap();
+    const list = await getJson("/events/streams");
+    renderPicker(list.streams.map((h) => h.stream));
+    const moved = list.streams.filter((h) => follows(h.stream)).filter((h) => {
+      const s = state.streams[h.stream];
+      if (!s) { state.streams[h.stream] = { lastSeq: Math.max(0, h.lastSeq - settings.historyLimit), generation: h.generation }; return true; }
+      return h.lastSeq > s.lastSeq || (s.generation && h.generation !== s.generation);
+    });
+    await Promise.all(moved.map((h) => fillStream(h.stream)));
   } catch (error) {
     status(`history unavailable: ${error.message}`);
   }
+}
+
+// A reset: the log no longer holds what the view was built from. Drop the stream from the view and load it again.
+async function reloadStream(stream, history) {
+  state.resets++;
+  $("resets").textContent = state.resets;
+  waiting.delete(stream);
+  for (const row of [...$("feed").rows]) if (row.dataset.stream === stream) row.remove();
+  const head = history ?? await getJson(`/events/history?${new URLSearchParams({ stream, after: "0", limit: "1" })}`);
+  state.streams[stream] = { lastSeq: Math.max(head.firstRetainedSeq - 1, head.lastSeq - settings.historyLimit, 0), generation: head.generation };
+  status(`stream ${stream} was reset; reloaded`);
+  filling.delete(stream);
+  await fillStream(stream);
+}
+
+function renderPicker(streams) {
+  const picker = $("picker");
+  const known = new Set([...picker.options].map((o) => o.value));
+  for (const s of streams) {
+    if (known.has(s)) continue;
+    const option = document.createElement("option");
+    option.value = s;
+    option.textContent = s;
+    option.selected = state.selection.includes(s);
+    picker.append(option);
+  }
+}
+
+// The stream picker: following other streams is a switch, like a reconnect (new subscription, gap fill per stream).
+function applySelection() {
+  const picked = [...$("picker").selectedOptions].map((o) => o.value);
+  const typed = $("pattern").value.trim();
+  state.selection = [...picked, ...(typed ? typed.split(",").map((p) => p.trim()).filter(Boolean) : [])];
+  const url = new URL(location.href);
+  url.searchParams.delete("stream");
+  state.selection.forEach((s) => url.searchParams.append("stream", s));
+  history.replaceState(null, "", url);
+  for (const row of [...$("feed").rows]) if (!follows(row.dataset.stream)) row.remove();
+  closeSse();
+  const old = hub;
+  hub = null;
+  old?.stop().catch(() => {});
+  stopHeartbeat();
+  connectSignalR();
 }
 
 function startHeartbeat() {
@@ -124,12 +229,12 @@ function stopHeartbeat() {
 function openSse() {
   if (sse) return;
   const url = new URL(apiBase + "/events");
+  selectionQuery().forEach((v, k) => url.searchParams.append(k, v));
   url.searchParams.set("typed", "false");
-  if (state.stream) url.searchParams.set("stream", state.stream);
-  if (state.lastSeq > 0) url.searchParams.set("lastEventId", String(state.lastSeq));
-  sse = new EventSource(url);
-  sse.onopen = () => { if (!hub) setTransport("sse"); };
-  sse.onmessage = (message) => show(JSON.parse(message.data));
+  sse = new EventSource(url, { withCredentials: true }); // the stream-token cookie from negotiate, or App Service auth
+  sse.onopen = () => { if (!hub) setTransport("sse"); fillAll(); }; // from now on, plus what came before it
+  sse.onmessage = (message) => receive(JSON.parse(message.data));
+  sse.addEventListener("reset", (message) => { const r = JSON.parse(message.data); reloadStream(r.stream); });
   sse.onerror = () => { if (!hub) status("SSE interrupted; the browser resumes it with Last-Event-ID"); };
 }
 
@@ -154,18 +259,27 @@ function fallBack(reason) {
   scheduleSignalR();
 }
 
+// After connecting: join the subscription group (awaited), then fill every stream; once more a little later.
+async function synced(connection) {
+  await connection.invoke("subscribe").catch(() => {});
+  await fillAll();
+  setTimeout(() => { if (hub === connection) fillAll(); }, settings.resyncMs);
+}
+
 async function connectSignalR() {
+  const query = selectionQuery().toString();
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(apiBase) // POST {base}/api/negotiate → the SignalR Service URL and token
+    .withUrl(apiBase + (query ? `?${query}` : "")) // POST {base}/api/negotiate?stream=... → the SignalR Service URL and token
     .withAutomaticReconnect({
       nextRetryDelayInMilliseconds: (context) => (context.previousRetryCount >= 4 ? null : fullJitter(context.previousRetryCount)),
     })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
-  connection.on("event", show);
+  connection.on("event", (e) => receive(e));
+  connection.on("events", (batch) => batch.forEach((e) => receive(e))); // a batch: events of one stream, in seq order
   connection.on("presence", (p) => { state.presence = p.count; $("presence").textContent = p.count; });
-  connection.onreconnecting(() => { setTransport("reconnecting"); openSse(); }); // SSE bridges the gap meanwhile
-  connection.onreconnected(async () => { setTransport("signalr"); closeSse(); await fillGap(); });
+  connection.onreconnecting(() => { if (hub === connection) { setTransport("reconnecting"); openSse(); } }); // SSE bridges the gap
+  connection.onreconnected(async () => { if (hub === connection) { setTransport("signalr"); closeSse(); await synced(connection); } });
   connection.onclose(() => { if (hub === connection) fallBack("connection closed"); });
 
   let timer;
@@ -179,7 +293,7 @@ async function connectSignalR() {
     closeSse();
     startHeartbeat();
     status("connected over SignalR");
-    await fillGap();
+    await synced(connection);
   } catch (error) {
     clearTimeout(timer);
     connection.stop().catch(() => {});
@@ -200,7 +314,9 @@ async function poll() {
   } catch { /* keep the last value */ }
 }
 
-await loadRecent();
+$("pattern").value = state.selection.filter((s) => s.endsWith("*")).join(", ");
+$("apply").addEventListener("click", applySelection);
+await fillAll();
 connectSignalR();
 poll();
 setInterval(poll, 5000);

@@ -1,0 +1,33 @@
+using FunctionsDashboard.Health;
+using FunctionsDashboard.Relay;
+using FunctionsDashboard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.Access;
+
+/// <summary>Registers the access rule, stream tokens and subscription groups.</summary>
+public static class AccessExtensions
+{
+    /// <summary>Adds access: options validated at startup; the subscription groups replace the default audience.</summary>
+    public static TBuilder AddStreamAccess<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<AccessOptions>, AccessOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>());
+        services.TryAddSingleton<StreamSigningKey>();
+        services.AddSingleton<IStartupStep, StreamSigningKeyStep>();
+        services.TryAddSingleton<StreamTokens>();
+        services.TryAddSingleton<BearerTokenValidator>();
+        services.TryAddSingleton<StreamAccess>();
+        services.TryAddSingleton<SubscriptionGroups>();
+        services.RemoveAll<IEventAudience>();
+        services.AddSingleton<IEventAudience>(sp => sp.GetRequiredService<SubscriptionGroups>());
+        services.AddStorageResource(StorageResourceKind.Table, SubscriptionGroups.TableName);
+        return builder;
+    }
+}

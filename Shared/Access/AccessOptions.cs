@@ -1,0 +1,93 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FunctionsDashboard.Access;
+
+/// <summary>
+/// Who may read which streams, on every read path (negotiate and SignalR sends, SSE, history, presence). Section
+/// <c>Access</c>.
+/// </summary>
+public sealed class AccessOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Access";
+
+    /// <summary>Default lifetime of the stream tokens negotiate mints for <c>EventSource</c>.</summary>
+    public static readonly TimeSpan DefaultStreamTokenLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Whether callers without identity may read. Unset: the value of <c>SignalR:AllowAnonymous</c> (default false; the
+    /// local sample sets it true).
+    /// </summary>
+    public bool? AllowAnonymous { get; set; }
+
+    /// <summary>The streams anonymous callers may read (when allowed). Default <c>*</c> (all).</summary>
+    public IList<string> AnonymousStreams { get; } = [];
+
+    /// <summary>
+    /// Role or claim → readable streams. A caller reads the union of the streams of every rule it matches. With no rules,
+    /// every authenticated caller reads every stream.
+    /// </summary>
+    public IList<AccessRule> Rules { get; } = [];
+
+    /// <summary>
+    /// Trust App Service authentication's <c>X-MS-CLIENT-PRINCIPAL</c> headers. Unset: only when the platform says the
+    /// feature is on (<c>WEBSITE_AUTH_ENABLED=True</c>; it then strips forged headers). Never set it true where requests
+    /// can reach the app without passing App Service authentication.
+    /// </summary>
+    public bool? TrustAppServicePrincipal { get; set; }
+
+    /// <summary>Bearer tokens (<c>Authorization: Bearer</c>) validated with Microsoft.IdentityModel; off without an issuer.</summary>
+    public BearerOptions Bearer { get; set; } = new();
+
+    /// <summary>
+    /// Key that signs SSE cursors and stream tokens (at least 32 characters). Unset: derived from the SignalR access key,
+    /// or, without one, generated once and kept in storage so every instance uses the same.
+    /// </summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Lifetime of stream tokens (the <c>access_token</c> query of <c>EventSource</c>). Default 10 min; 1 min to 1 h.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    public TimeSpan StreamTokenLifetime { get; set; } = DefaultStreamTokenLifetime;
+
+    /// <summary>Most patterns a request may name (<c>?stream=</c>). Default 50; 1 to 500.</summary>
+    [Range(1, 500)]
+    public int MaxStreamsPerRequest { get; set; } = 50;
+}
+
+/// <summary>Grants the streams in <see cref="Streams"/> to callers with <see cref="Role"/>, or with claim <see cref="ClaimType"/> = <see cref="ClaimValue"/>.</summary>
+public sealed class AccessRule
+{
+    /// <summary>A role (App Service <c>roles</c> claims, or the bearer token's <c>roles</c>).</summary>
+    public string? Role { get; set; }
+
+    /// <summary>A claim type; with <see cref="ClaimValue"/>, or alone for "has the claim".</summary>
+    public string? ClaimType { get; set; }
+
+    /// <summary>The claim's value.</summary>
+    public string? ClaimValue { get; set; }
+
+    /// <summary>Stream names or prefix patterns (<c>orders.*</c>, <c>*</c>).</summary>
+    public IList<string> Streams { get; } = [];
+}
+
+/// <summary>Bearer token validation (section <c>Access:Bearer</c>).</summary>
+public sealed class BearerOptions
+{
+    /// <summary>Accepted issuers (<c>iss</c>). Empty: bearer tokens are not accepted.</summary>
+    public IList<string> Issuers { get; } = [];
+
+    /// <summary>Accepted audiences (<c>aud</c>). Required when <see cref="Issuers"/> is set.</summary>
+    public IList<string> Audiences { get; } = [];
+
+    /// <summary>OpenID Connect metadata address (e.g. <c>https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration</c>) for the signing keys.</summary>
+    public string? MetadataAddress { get; set; }
+
+    /// <summary>Symmetric signing keys (base64), for tests and private issuers.</summary>
+    public IList<string> SymmetricKeys { get; } = [];
+
+    /// <summary>A JSON Web Key Set (JSON text) of signing keys, instead of or besides the metadata address.</summary>
+    public string? Jwks { get; set; }
+
+    /// <summary>The claim holding the user id. Default: <c>oid</c>, else <c>sub</c>.</summary>
+    public string? UserIdClaim { get; set; }
+}

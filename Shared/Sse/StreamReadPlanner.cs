@@ -1,0 +1,101 @@
+using System.Globalization;
+using FunctionsDashboard.Access;
+using FunctionsDashboard.EventLog;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsDashboard.Sse;
+
+/// <summary>Where a read resumes: a checkpoint and the streams that differ from it, or a cursor the log no longer holds.</summary>
+/// <param name="Checkpoint">The checkpoint (the empty one when expired).</param>
+/// <param name="Deltas">The streams listed beside it.</param>
+/// <param name="Expired">True when the cursor's checkpoint is gone: every stream resets to its oldest retained event.</param>
+public sealed record ReadResume(CursorCheckpoint Checkpoint, IReadOnlyDictionary<string, StreamPosition> Deltas, bool Expired);
+
+/// <summary>A checked read request (SSE or history).</summary>
+/// <param name="Requested">The streams the request names (all when none).</param>
+/// <param name="Scope">What it reads: the requested streams the caller may read.</param>
+/// <param name="SubscriptionHash">The hash cursors of this subscription carry.</param>
+/// <param name="Resume">Where it resumes (null: from now for SSE, from the start for history).</param>
+public sealed record ReadPlan(StreamSet Requested, StreamSet Scope, byte[] SubscriptionHash, ReadResume? Resume);
+
+/// <summary>Why a read request is refused.</summary>
+/// <param name="Status">400 or 403.</param>
+/// <param name="Title">Short title.</param>
+/// <param name="Detail">What is wrong, naming the value.</param>
+public sealed record ReadProblem(int Status, string Title, string Detail);
+
+/// <summary>
+/// Checks what SSE and the history API are asked for: the streams (names and patterns, bounded in number; unknown exact
+/// names are a 400, unreadable ones a 403), and the cursor (malformed, forged or made for other streams: 400; older than
+/// the checkpoints kept: a reset).
+/// </summary>
+public sealed class StreamReadPlanner(IEventLogReader reader, CursorCheckpoints checkpoints, StreamSigningKey key, IOptions<AccessOptions> accessOptions)
+{
+    /// <summary>The signing sub-key of cursors.</summary>
+    public byte[] CursorKey => key.For("sse-cursor");
+
+    /// <summary>Plans a read for a caller that may read <paramref name="readable"/>.</summary>
+    public async Task<(ReadPlan? Plan, ReadProblem? Problem)> PlanAsync(StreamSet readable, IEnumerable<string?> streams, string? cursor, CancellationToken cancellationToken)
+    {
+        var (requested, problem) = StreamSelection.Parse(streams, accessOptions.Value.MaxStreamsPerRequest);
+        if (requested is null)
+        {
+            return (null, new ReadProblem(400, "Bad stream list", problem!));
+        }
+
+        var exact = requested.ExactStreams.ToList();
+        if (exact.Count > 0)
+        {
+            var known = (await reader.ListStreamsAsync(cancellationToken)).Select(h => h.Stream).ToHashSet(StringComparer.Ordinal);
+            if (exact.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
+            {
+                return (null, new ReadProblem(400, "Unknown stream", $"There is no stream '{unknown}'. Name streams that have events (GET /api/events/streams lists them), or follow a pattern such as '{unknown}*' to include it once it appears."));
+            }
+
+            if (exact.FirstOrDefault(s => !readable.Contains(s)) is { } forbidden)
+            {
+                return (null, new ReadProblem(403, "Stream not readable", $"You may not read stream '{forbidden}'."));
+            }
+        }
+
+        var scope = requested.Intersect(readable);
+        if (scope.IsEmpty)
+        {
+            return (null, new ReadProblem(403, "No readable stream", "None of the requested streams is one you may read."));
+        }
+
+        var hash = SseCursor.SubscriptionHash(requested.Key);
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return (new ReadPlan(requested, scope, hash, null), null);
+        }
+
+        if (cursor.Length <= 19 && cursor.All(char.IsAsciiDigit))
+        {
+            // The first version's Last-Event-ID: a seq of the one stream it served.
+            if (exact.Count != 1 || requested.Patterns.Count != 1 || !long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+            {
+                return (null, new ReadProblem(400, "Bad cursor", "A plain sequence number resumes only a request that names exactly one stream (?stream=name); otherwise pass back the cursor this API sent."));
+            }
+
+            return (new ReadPlan(requested, scope, hash, new ReadResume(CursorCheckpoint.Empty, new Dictionary<string, StreamPosition> { [exact[0]] = new(null, seq) }, false)), null);
+        }
+
+        var (decoded, cursorProblem) = SseCursor.Decode(CursorKey, cursor);
+        if (decoded is null)
+        {
+            return (null, new ReadProblem(400, "Bad cursor", cursorProblem!));
+        }
+
+        if (!decoded.SubscriptionHash.AsSpan().SequenceEqual(hash))
+        {
+            return (null, new ReadProblem(400, "Bad cursor", "This cursor was made for another set of streams: resume with the same ?stream= values it was made with, or start without a cursor."));
+        }
+
+        var checkpoint = await checkpoints.LoadAsync(decoded.CheckpointId, cancellationToken);
+        var resume = checkpoint is null
+            ? new ReadResume(CursorCheckpoint.Empty, new Dictionary<string, StreamPosition>(), Expired: true)
+            : new ReadResume(checkpoint, decoded.Deltas, Expired: false);
+        return (new ReadPlan(requested, scope, hash, resume), null);
+    }
+}
