@@ -214,7 +214,7 @@ public sealed class RelayDelivery
         {
             var reason = $"The delivery message is not a valid relay message: {e.Message}";
             await _deadLetters.AddAsync(new DeadLetterEntry(null, null, null, null, reason, DeadLetterOrigins.InvalidMessage, 0, null, _timeProvider.GetUtcNow(), messageText), cancellationToken);
-            RelayDeliveryLog.InvalidMessage(_logger, reason);
+            RelayDeliveryLog.InvalidMessage(_logger, Hardening.LogValue.Bounded(reason, 512));
             return null;
         }
     }

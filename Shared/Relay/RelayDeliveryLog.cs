@@ -12,7 +12,7 @@ internal static partial class RelayDeliveryLog
     public static partial void Retrying(ILogger logger, string batch, int attempt, string error, double delayMs);
 
     [LoggerMessage(EventId = 3032, EventName = "RelayDeadLettered", Level = LogLevel.Warning, Message = "Stream {Stream}: event {Seq} ({EventId}) dead-lettered after {Attempts} tr(y/ies): {Reason}")]
-    public static partial void DeadLettered(ILogger logger, string stream, long seq, string? eventId, int attempts, string reason);
+    public static partial void DeadLettered(ILogger logger, string stream, long seq, string eventId, int attempts, string reason);
 
     [LoggerMessage(EventId = 3033, EventName = "RelayDeliveryStreamFailed", Level = LogLevel.Error, Message = "Stream {Stream}: the sender stopped on a storage error; waiting messages are retried, the fast path resumes with the next commit")]
     public static partial void StreamFailed(ILogger logger, string stream, Exception error);

@@ -1,4 +1,5 @@
 using FunctionsDashboard.EventLog;
+using FunctionsDashboard.Hardening;
 using FunctionsDashboard.SignalR;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -96,7 +97,7 @@ internal sealed class RelayDeliverySender
     {
         await _deadLetters.AddAsync(new DeadLetterEntry(stream, seq, e?.Id, e?.Type, reason, origin, attempts, statusCode, _timeProvider.GetUtcNow()), cancellationToken);
         _stats.DeadLettered(1);
-        RelayDeliveryLog.DeadLettered(_logger, stream, seq, e?.Id, attempts, reason);
+        RelayDeliveryLog.DeadLettered(_logger, stream, seq, LogValue.Bounded(e?.Id), attempts, LogValue.Bounded(reason, 512));
     }
 
     /// <summary>One pipeline run per target; null when every target accepted the message.</summary>
@@ -159,7 +160,7 @@ internal sealed class RelayDeliverySender
         stats.Retried();
         if (args.Context.Properties.TryGetValue(BatchKey, out var label))
         {
-            RelayDeliveryLog.Retrying(logger, label, args.AttemptNumber + 1, RelayDelivery.Describe(args.Outcome.Exception), args.RetryDelay.TotalMilliseconds);
+            RelayDeliveryLog.Retrying(logger, label, args.AttemptNumber + 1, LogValue.Bounded(RelayDelivery.Describe(args.Outcome.Exception), 512), args.RetryDelay.TotalMilliseconds);
         }
 
         return ValueTask.CompletedTask;

@@ -188,13 +188,19 @@ internal sealed class RelayDeliveryStream
                 }
             }
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The host is stopping: the waiting messages end with their own invocation's cancellation (or budget), and
+            // what is unsettled is sent again by the safety net after the restart.
+            lock (_lock)
+            {
+                _running = false;
+                _ahead.Clear();
+            }
+        }
         catch (Exception e)
         {
-            if (e is not OperationCanceledException || !stopping.IsCancellationRequested)
-            {
-                RelayDeliveryLog.StreamFailed(_owner.Logger, Stream, e);
-            }
-
+            RelayDeliveryLog.StreamFailed(_owner.Logger, Stream, e);
             lock (_lock)
             {
                 _running = false;

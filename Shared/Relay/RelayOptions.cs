@@ -87,8 +87,8 @@ public sealed class RelayDeliveryOptions
     /// <summary>Default time one queue message may wait for its range before the rest is handed off again: 2 min.</summary>
     public static readonly TimeSpan DefaultMessageBudget = TimeSpan.FromMinutes(2);
 
-    /// <summary>Default events per hub message: 1 (every event is its own <c>event</c> message, the stock contract).</summary>
-    public const int DefaultMaxEventsPerMessage = 1;
+    /// <summary>Default most events per hub message: 50 (a batch of one is still an <c>event</c> message).</summary>
+    public const int DefaultMaxEventsPerMessage = 50;
 
     /// <summary>Largest <see cref="MaxEventsPerMessage"/>: 100.</summary>
     public const int MaxMaxEventsPerMessage = 100;
@@ -116,10 +116,11 @@ public sealed class RelayDeliveryOptions
     public TimeSpan MessageBudget { get; set; } = DefaultMessageBudget;
 
     /// <summary>
-    /// Most events one hub message carries. 1 (the default): every event is sent as hub message <c>event</c> with one
-    /// event, the contract every stock client understands. Above 1: consecutive events of one stream go as hub message
-    /// <c>events</c> with an array (ascending seq; a run of one is still sent as <c>event</c>), so a throttled Service
-    /// drains a backlog in far fewer calls; clients must then handle <c>events</c> too. 1 to 100.
+    /// Most events one hub message carries. Above 1 (default 50): when several consecutive events of a stream are
+    /// waiting (a burst, a slow or throttled Service, a backlog), they go as ONE hub message <c>events</c> with an array
+    /// (ascending seq); a single waiting event is still sent as <c>event</c>. Clients handle both (the page does). 1:
+    /// every event is its own <c>event</c> message, for clients that only know <c>event</c>, at the price of one REST
+    /// call per event (a throttled Service then drains a backlog far slower). 1 to 100.
     /// </summary>
     public int MaxEventsPerMessage { get; set; } = DefaultMaxEventsPerMessage;
 

@@ -118,7 +118,7 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
             await step.RunAsync(CancellationToken.None);
         }
 
-        return new RelayDeliveryHarness(host, options ?? new RelayDeliveryOptions { AttemptTimeout = AttemptTimeout, MessageBudget = TimeSpan.FromMinutes(5) });
+        return new RelayDeliveryHarness(host, options ?? new RelayDeliveryOptions { AttemptTimeout = AttemptTimeout, MessageBudget = TimeSpan.FromMinutes(5), MaxEventsPerMessage = 1 });
     }
 
     /// <summary>Appends events and tells the fast path about the commit, as the log's writer does.</summary>

@@ -44,6 +44,49 @@ public sealed class RelayDeliveryOptionsTests
         }
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    [InlineData(50, true)]
+    [InlineData(100, true)]
+    [InlineData(101, false)]
+    public void Validate_MaxEventsPerMessage_OneToHundred(int max, bool valid)
+    {
+        var options = Valid();
+        options.Delivery.MaxEventsPerMessage = max;
+
+        var result = Validate(options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Relay:Delivery:MaxEventsPerMessage", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(60, true)]
+    [InlineData(61, false)]
+    public void Validate_SafetyNetDelay_ZeroToOneMinute(double seconds, bool valid)
+    {
+        var options = Valid();
+        options.Delivery.SafetyNetDelay = TimeSpan.FromSeconds(seconds);
+
+        var result = Validate(options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Relay:Delivery:SafetyNetDelay", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Defaults_FiftyEventsPerMessageFiveSecondSafetyNet() =>
+        Assert.Equal((50, TimeSpan.FromSeconds(5)), (new RelayDeliveryOptions().MaxEventsPerMessage, new RelayDeliveryOptions().SafetyNetDelay));
+
     private static RelayOptions Valid() => new()
     {
         WebhookSecret = "secret",

@@ -100,15 +100,17 @@ public sealed class RelayDeliveryTests(AzuriteFixture azurite)
     {
         await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString);
         var message = await h.AppendAsync(Stream, 5);
+        using var invocation = new CancellationTokenSource();
         h.Broadcaster.BeforePush = seq =>
         {
             if (seq == 3)
             {
-                h.StopAsync().GetAwaiter().GetResult(); // the host stops while event 3 is being pushed
+                h.StopAsync().GetAwaiter().GetResult(); // the host stops while event 3 is being pushed...
+                invocation.Cancel(); // ...and cancels the running invocation
             }
         };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Delivery.DeliverAsync(message, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Delivery.DeliverAsync(message, invocation.Token));
         h.Broadcaster.BeforePush = null;
         h.Restart();
         var outcome = await h.Delivery.DeliverAsync(message, CancellationToken.None);
@@ -257,7 +259,7 @@ public sealed class RelayDeliveryTests(AzuriteFixture azurite)
     [Fact]
     public async Task DeliverAsync_MessageBudgetSpent_HandsOffTheUnsettledRestAsANewMessage()
     {
-        var options = new RelayDeliveryOptions { AttemptTimeout = RelayDeliveryHarness.AttemptTimeout, MessageBudget = TimeSpan.FromSeconds(30) };
+        var options = new RelayDeliveryOptions { AttemptTimeout = RelayDeliveryHarness.AttemptTimeout, MessageBudget = TimeSpan.FromSeconds(30), MaxEventsPerMessage = 1 };
         await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString, options);
         var message = await h.AppendAsync(Stream, 4);
         var release = new TaskCompletionSource();
@@ -301,7 +303,7 @@ public sealed class RelayDeliveryTests(AzuriteFixture azurite)
     [Fact]
     public async Task RedriveAsync_DeadLetteredEvents_QueuedAsRedriveMessagesThenDeliveredAndRemoved()
     {
-        await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString, new RelayDeliveryOptions { AttemptTimeout = RelayDeliveryHarness.AttemptTimeout, MaxAttempts = 2 });
+        await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString, new RelayDeliveryOptions { AttemptTimeout = RelayDeliveryHarness.AttemptTimeout, MaxAttempts = 2, MaxEventsPerMessage = 1 });
         var message = await h.AppendAsync(Stream, 4);
         h.Broadcaster.Fail = (seq, _) => seq is 2 or 3 ? FakeBroadcaster.Status(HttpStatusCode.ServiceUnavailable) : null;
         await h.Delivery.DeliverAsync(message, CancellationToken.None);
@@ -323,7 +325,7 @@ public sealed class RelayDeliveryTests(AzuriteFixture azurite)
     [Fact]
     public async Task Redrive_DeliveredBeforeTheEntryIsRemoved_AndFailingAgain_KeepsTheNewEntry()
     {
-        await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString, new RelayDeliveryOptions { AttemptTimeout = RelayDeliveryHarness.AttemptTimeout, MaxAttempts = 1 });
+        await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString, new RelayDeliveryOptions { AttemptTimeout = RelayDeliveryHarness.AttemptTimeout, MaxAttempts = 1, MaxEventsPerMessage = 1 });
         var message = await h.AppendAsync(Stream, 1);
         h.Broadcaster.Fail = (_, _) => FakeBroadcaster.Status(HttpStatusCode.ServiceUnavailable);
         await h.Delivery.DeliverAsync(message, CancellationToken.None);
