@@ -184,7 +184,7 @@ module topic 'modules/eventgrid/topic.bicep' = {
 module rbac 'modules/security/role-assignments.bicep' = {
   name: 'role-assignments'
   scope: rg
-  dependsOn: [storage, monitoring]
+  dependsOn: [storage, monitoring, signalR]
   params: {
     // Role assignment names include the principal (guid(scope, principal, role)), which exists only at deployment
     // time; What-If cannot predict them, by design.
@@ -198,10 +198,11 @@ module rbac 'modules/security/role-assignments.bicep' = {
     deadLetterContainerName: deadLetterContainerName
     applicationInsightsName: names.applicationInsights
     topicName: names.topic
+    signalRName: names.signalR
   }
 }
 
-// Before the app: the app's settings hold its key. The upstream reads the app by name (no dependency), and only when
+// Before the app and its role assignments: the app's settings name its host, and its identity gets SignalR App Server. The upstream reads the app by name (no dependency), and only when
 // wireEndpoints says the app already exists.
 module signalR 'modules/signalr/signalr.bicep' = {
   name: 'signalr'

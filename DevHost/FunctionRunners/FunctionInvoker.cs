@@ -29,15 +29,24 @@ internal static class FunctionInvoker
     /// <summary>Creates the instance, invokes the method, awaits it and returns its result (or null).</summary>
     public static async Task<object?> InvokeAsync(FunctionDescriptor function, IServiceProvider services, Func<ParameterInfo, object?> bind)
     {
-        var instance = function.Method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, function.ClassType);
+        // The reflection is done once per function (constructor factory, parameters, invoker, Task<T>.Result getter):
+        // per request it cost more than negotiate's own work (docs/benchmarks.md, negotiate).
+        var compiled = Compiled.GetOrAdd(function, Compile);
+        var instance = compiled.Factory?.Invoke(services, null);
         try
         {
-            var arguments = function.Method.GetParameters().Select(bind).ToArray();
-            var returned = function.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, binder: null, arguments, culture: null);
+            var parameters = compiled.Parameters;
+            var arguments = new object?[parameters.Length];
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                arguments[i] = bind(parameters[i]);
+            }
+
+            var returned = compiled.Invoker.Invoke(instance, arguments.AsSpan());
             if (returned is Task task)
             {
                 await task;
-                return task.GetType().IsGenericType ? task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task) : null;
+                return compiled.Result?.Invoke(task, default(Span<object?>));
             }
 
             return returned;
@@ -55,4 +64,22 @@ internal static class FunctionInvoker
             }
         }
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<FunctionDescriptor, CompiledFunction> Compiled = new();
+
+    private static CompiledFunction Compile(FunctionDescriptor function)
+    {
+        var method = function.Method;
+        var returnType = method.ReturnType;
+        var result = returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>)
+            ? MethodInvoker.Create(returnType.GetProperty(nameof(Task<object>.Result))!.GetMethod!)
+            : null;
+        return new CompiledFunction(
+            method.IsStatic ? null : ActivatorUtilities.CreateFactory(function.ClassType, Type.EmptyTypes),
+            method.GetParameters(),
+            MethodInvoker.Create(method),
+            result);
+    }
+
+    private sealed record CompiledFunction(ObjectFactory? Factory, ParameterInfo[] Parameters, MethodInvoker Invoker, MethodInvoker? Result);
 }

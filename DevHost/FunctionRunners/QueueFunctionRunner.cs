@@ -21,6 +21,7 @@ internal sealed partial class QueueFunctionRunner(
     DashboardStorage storage,
     IServiceProvider services,
     TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
     ILogger<QueueFunctionRunner> logger) : BackgroundService
 {
     /// <summary>How long a message stays hidden while its function runs.</summary>
@@ -58,7 +59,7 @@ internal sealed partial class QueueFunctionRunner(
                     Log.PollRecovered(logger, function.Name);
                 }
             }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
             {
                 return;
             }
@@ -106,9 +107,9 @@ internal sealed partial class QueueFunctionRunner(
             await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, p => Bind(function, p, message, stoppingToken));
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
-        catch (Exception e) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (stoppingToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            // Stopping: whatever the run ended with, the message becomes visible again after RunningVisibility and is retried.
+            // Stopping (the app's stop signal comes before this runner's): whatever the run ended with, the message becomes visible again after RunningVisibility and is retried.
             Log.StoppedDuringRun(logger, function.Name, message.MessageId, e.GetType().Name);
         }
         catch (Exception e)

@@ -16,6 +16,7 @@ internal sealed partial class TimerFunctionRunner(
     IReadOnlyList<TimerFunctionRunner.Schedule> schedules,
     IServiceProvider services,
     TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
     ILogger<TimerFunctionRunner> logger) : BackgroundService
 {
     internal sealed record Schedule(FunctionDescriptor Function, string Expression, Func<DateTime, DateTime> Next);
@@ -96,7 +97,7 @@ internal sealed partial class TimerFunctionRunner(
         {
             await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, p => Bind(p, timer, stoppingToken));
         }
-        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {
             // Stopping: the run was cut short; it runs again at its next occurrence after a restart.
         }

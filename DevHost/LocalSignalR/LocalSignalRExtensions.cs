@@ -61,6 +61,7 @@ internal static class LocalSignalRExtensions
         var group = app.MapGroup(root);
         group.MapLocalRestApi();
         group.MapLocalFaultsApi();
+        group.MapGet("/api/v1/auth/accessKey", IssueAccessKeyAsync);
 
         var signalR = app.Services.GetRequiredService<IOptions<SignalROptions>>().Value;
         var upstream = app.Services.GetRequiredService<LocalUpstreamCaller>();
@@ -68,6 +69,29 @@ internal static class LocalSignalRExtensions
         app.Lifetime.ApplicationStarted.Register(() =>
             LocalSignalRLog.Started(logger, signalR.Connection.Endpoint.AbsoluteUri, SafeUrl(upstream.UpstreamTemplate)));
         return app;
+    }
+
+    /// <summary>
+    /// <c>GET /api/v1/auth/accessKey</c> with a Microsoft Entra bearer token (what Microsoft.Azure.SignalR's
+    /// MicrosoftEntraAccessKey calls): 200 <c>{"KeyId","AccessKey"}</c>, a fresh key that signs client tokens for 120 min;
+    /// 401 without a valid Entra token, 403 without the App Server role. Works with local auth disabled.
+    /// </summary>
+    private static async Task<IResult> IssueAccessKeyAsync(HttpContext context, LocalSignalRKeys keys, LocalSignalRFaults faults)
+    {
+        if (faults.Current.Offline)
+        {
+            return ServiceError.Result(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable", "The local SignalR Service is offline.");
+        }
+
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
+        if (await keys.CheckEntraAsync(token) is { } refused)
+        {
+            return ServiceError.Result(refused.Status, refused.Status == StatusCodes.Status403Forbidden ? "Forbidden" : "Unauthorized", $"Unauthorized: {refused.Error}.");
+        }
+
+        var (keyId, accessKey) = keys.Issue();
+        return TypedResults.Json(new Dictionary<string, string> { ["KeyId"] = keyId, ["AccessKey"] = accessKey });
     }
 
     /// <summary>Whether DevHost should host the local Service (see <see cref="AddLocalSignalRService"/>).</summary>

@@ -26,11 +26,8 @@ public static class SignalRServiceExtensions
         services.AddHttpClient(SignalREntraAccessKey.HttpClientName);
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SignalREntraAccessKey>(sp,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(SignalREntraAccessKey.HttpClientName)));
-        if (SignalRConnectionString.TryParse(builder.Configuration[SignalROptions.ConnectionStringSetting], out var connection, out _) && connection!.UsesEntra)
-        {
-            // Under Entra the first signing key is fetched before the app reports ready (negotiate answers 503 until then).
-            services.AddSingleton<IStartupStep, SignalREntraAccessKeyStep>();
-        }
+        // Under Entra the first signing key is fetched before the app reports ready (negotiate answers 503 until then).
+        services.AddSingleton<IStartupStep, SignalREntraAccessKeyStep>();
 
         services.TryAddSingleton<SignalRTokenService>();
         services.TryAddSingleton<SignalRTokenValidator>();

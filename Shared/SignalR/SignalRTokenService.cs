@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FunctionsDashboard.SignalR;
@@ -17,7 +16,6 @@ public sealed class SignalRTokenService(IOptions<SignalROptions> options, TimePr
     /// <summary>The user id claim the Service reads.</summary>
     public const string UserIdClaim = "nameid";
 
-    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
     private SignalRSigningKey? _accessKey;
     private ClientUrlCache? _clientUrl;
 
@@ -40,25 +38,20 @@ public sealed class SignalRTokenService(IOptions<SignalROptions> options, TimePr
     /// </summary>
     public string CreateClientToken(string hub, string? userId, IEnumerable<Claim>? extraClaims = null)
     {
-        var claims = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var claim in extraClaims ?? [])
+        IReadOnlyList<KeyValuePair<string, string>> claims = (extraClaims, userId) switch
         {
-            claims[claim.Type] = claim.Value;
-        }
-
-        if (!string.IsNullOrEmpty(userId))
-        {
-            claims[UserIdClaim] = userId;
-        }
-
-        return Create(ClientUrl(hub), options.Value.AccessTokenLifetime, claims, ClientSigningKey());
+            (null, null or "") => [],
+            (null, _) => [new(UserIdClaim, userId)],
+            _ => [.. extraClaims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)), .. string.IsNullOrEmpty(userId) ? [] : new KeyValuePair<string, string>[] { new(UserIdClaim, userId) }],
+        };
+        return ClientSigningKey().CreateToken(ClientUrl(hub), timeProvider.GetUtcNow(), options.Value.AccessTokenLifetime, claims);
     }
 
     /// <summary>A REST token whose audience is <paramref name="requestUrl"/> without its query string (access-key auth only).</summary>
     public string CreateRestToken(Uri requestUrl)
     {
         var audience = requestUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        return Create(audience, options.Value.AccessTokenLifetime, [], AccessSigningKey());
+        return AccessSigningKey().CreateToken(audience, timeProvider.GetUtcNow(), options.Value.AccessTokenLifetime, []);
     }
 
     /// <summary>The bearer token for a REST call to <paramref name="requestUrl"/>: a signed REST token, or under Entra the Entra token.</summary>
@@ -83,19 +76,4 @@ public sealed class SignalRTokenService(IOptions<SignalROptions> options, TimePr
             ?? throw new InvalidOperationException("The SignalR connection string has no AccessKey (it uses Microsoft Entra ID)."));
 
     private sealed record ClientUrlCache(string Hub, string Url);
-
-    private string Create(string audience, TimeSpan lifetime, Dictionary<string, object> claims, SignalRSigningKey key)
-    {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Audience = audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now + lifetime,
-            Claims = claims,
-            SigningCredentials = key.Credentials,
-        };
-        return Handler.CreateToken(descriptor);
-    }
 }

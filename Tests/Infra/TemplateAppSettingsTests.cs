@@ -82,12 +82,16 @@ public sealed partial class TemplateAppSettingsTests(InfraFixture infra)
     }
 
     [Fact]
-    public void AppSettings_Secrets_ComeFromListKeysAndTheSecureParameterOnly()
+    public void AppSettings_Secrets_OnlyTheSecureParameter_SignalRByManagedIdentity_Issue13()
     {
         var pass = infra.SecondPass;
-        var signalR = pass.Single("Microsoft.SignalRService/signalR");
+        var connection = pass.Setting("AzureSignalRConnectionString");
 
-        Assert.Equal($"«listKeys('{signalR["id"]}', '{signalR["apiVersion"]}').primaryConnectionString»", pass.Setting("AzureSignalRConnectionString"));
+        Assert.DoesNotContain("listKeys", connection, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccessKey", connection, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(";AuthType=azure.msi;ClientId=", connection, StringComparison.Ordinal);
+        Assert.True(connection.Contains(".properties.clientId", StringComparison.Ordinal) || connection.Contains(".clientId»", StringComparison.Ordinal), connection);
+        Assert.StartsWith("Endpoint=https://", connection, StringComparison.Ordinal);
         Assert.Equal("«parameters('relayWebhookSecret')»", pass.Setting("Relay__WebhookSecret"));
         Assert.DoesNotContain(InfraFixture.WebhookSecret, TemplateScan.Text(pass.AppSettings), StringComparison.Ordinal);
     }
@@ -146,6 +150,7 @@ public sealed partial class TemplateAppSettingsTests(InfraFixture infra)
         var topic = (string)pass.Single("Microsoft.EventGrid/topics")["id"]!;
         var storage = (string)pass.Single("Microsoft.Storage/storageAccounts")["id"]!;
         var insights = (string)pass.Single("Microsoft.Insights/components")["id"]!;
+        var signalR = (string)pass.Single("Microsoft.SignalRService/signalR")["id"]!;
         var assignments = pass.OfType("Microsoft.Authorization/roleAssignments")
             .Select(a => (Principal: Principal(a, identity, topic), Role: ((string)a["properties"]!["roleDefinitionId"]!).Split('/')[^1], Scope: Scope(a)))
             .OrderBy(a => a.Principal, StringComparer.Ordinal).ThenBy(a => a.Role, StringComparer.Ordinal)
@@ -155,6 +160,7 @@ public sealed partial class TemplateAppSettingsTests(InfraFixture infra)
         [
             ("app", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", storage), // Storage Table Data Contributor
             ("app", "3913510d-42f4-4e42-8a64-420c390055eb", insights), // Monitoring Metrics Publisher
+            ("app", "420fcaa2-552c-430f-98ca-3264be4806c7", signalR), // SignalR App Server
             ("app", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", storage), // Storage Queue Data Contributor
             ("app", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", storage), // Storage Blob Data Owner
             ("deployer", "d5a91429-5739-47e2-a06b-3470a27159e7", topic), // EventGrid Data Sender

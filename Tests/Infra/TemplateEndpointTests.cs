@@ -22,7 +22,7 @@ public sealed partial class TemplateEndpointTests(InfraFixture infra)
     };
 
     [Fact]
-    public void SignalR_BothPasses_IsServerlessWithAConnectionTimeoutAndKeyAuthForTokenSigning()
+    public void SignalR_BothPasses_IsServerlessWithAConnectionTimeoutAndLocalAuthOff_Issue13()
     {
         foreach (var pass in infra.Passes)
         {
@@ -30,8 +30,8 @@ public sealed partial class TemplateEndpointTests(InfraFixture infra)
 
             Assert.Contains(properties["features"]!.AsArray(), f => (string?)f!["flag"] == "ServiceMode" && (string?)f["value"] == "Serverless");
             Assert.InRange((int)properties["serverless"]!["connectionTimeoutInSeconds"]!, 1, 120);
-            // The app signs client and REST tokens with the access key (no SDK, no Entra accessKey flow yet).
-            Assert.False((bool)properties["disableLocalAuth"]!);
+            // Identity only: the app uses the Entra accessKey flow (SignalREntraAccessKey), never an access key.
+            Assert.True((bool)properties["disableLocalAuth"]!);
         }
     }
 

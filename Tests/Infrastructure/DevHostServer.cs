@@ -29,10 +29,11 @@ public sealed class DevHostServer : IAsyncDisposable
         string storageConnectionString,
         IDictionary<string, string?>? settings = null,
         bool waitUntilReady = true,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        int? fixedPort = null)
     {
         // A fixed free port (not 0) so the local SignalR connection string can name it before the server starts.
-        var port = AzuriteFixture.FreePort();
+        var port = fixedPort ?? AzuriteFixture.FreePort();
         var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["AzureWebJobsStorage"] = storageConnectionString,

@@ -47,6 +47,33 @@ public sealed class SignalRTokenServiceTests
     }
 
     [Fact]
+    public async Task CreateClientToken_WrittenByHand_ValidatesWithJsonWebTokenHandler_AndMatchesItsOwnToken_Issue13()
+    {
+        var sut = CreateSut();
+        var mine = sut.CreateClientToken("dashboard", "alice", [new Claim("role", "ops"), new Claim("nameid", "forged"), new Claim("exp", "1")]);
+        var key = SignalRTokenService.SigningKey(Key);
+        var theirs = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Audience = $"{Endpoint}/client/?hub=dashboard",
+            IssuedAt = _timeProvider.GetUtcNow().UtcDateTime,
+            NotBefore = _timeProvider.GetUtcNow().UtcDateTime,
+            Expires = _timeProvider.GetUtcNow().UtcDateTime + TimeSpan.FromHours(1),
+            Claims = new Dictionary<string, object> { ["role"] = "ops", ["nameid"] = "alice" },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
+
+        var validated = await new SignalRTokenValidator(_timeProvider).ValidateAsync(mine, $"{Endpoint}/client/?hub=dashboard", [Key]);
+        var token = new JsonWebToken(mine);
+        var reference = new JsonWebToken(theirs);
+
+        Assert.NotNull(validated.Principal);
+        Assert.Equal("alice", token.GetClaim("nameid").Value); // the user id wins over a claim of the same type
+        Assert.Equal(reference.ValidTo, token.ValidTo); // a claim named like a registered one cannot move exp
+        Assert.Equal((reference.Alg, reference.Kid, reference.Typ), (token.Alg, token.Kid, token.Typ));
+        Assert.Equal(reference.Claims.Select(c => (c.Type, c.Value)).Order(), token.Claims.Select(c => (c.Type, c.Value)).Order());
+    }
+
+    [Fact]
     public void CreateRestToken_Audience_IsRequestUrlWithoutQueryOrTrailingSlash()
     {
         var token = new JsonWebToken(CreateSut().CreateRestToken(new Uri($"{Endpoint}/api/hubs/dashboard/?api-version=2022-06-01")));

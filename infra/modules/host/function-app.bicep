@@ -191,9 +191,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
-    // Serverless SignalR without the SDK: the app signs client and REST tokens with the access key, so it needs the
-    // key-bearing connection string. listKeys runs inside this deployment: the key is never a parameter or output.
-    AzureSignalRConnectionString: signalR.listKeys().primaryConnectionString
+    // Serverless SignalR with the app's identity (Microsoft.Azure.SignalR's connection-string form): REST calls carry an
+    // Entra token, client tokens are signed with the key the Service hands the identity. No key in the settings.
+    AzureSignalRConnectionString: 'Endpoint=https://${signalR.properties.hostName};AuthType=azure.msi;ClientId=${identityClientId};Version=1.0;'
     SignalR__HubName: hubName
     SignalR__AllowedOrigins__0: empty(dashboardOrigin) ? 'https://${site.properties.defaultHostName}' : dashboardOrigin
 

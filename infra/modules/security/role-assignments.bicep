@@ -4,7 +4,8 @@
 // The app's identity gets the data roles the app and the Functions host need with shared keys off:
 // Storage Blob Data Owner (host locks and timer state, Flex deployment package, blobs), Storage Queue Data Contributor
 // (relay-delivery queue and its trigger), Storage Table Data Contributor (connections, eventlog, deadletters), and
-// Monitoring Metrics Publisher (telemetry with Entra ID). No control-plane role (e.g. Storage Account Contributor).
+// Monitoring Metrics Publisher (telemetry with Entra ID), and SignalR App Server on the SignalR Service (REST API and
+// the client-token signing key, local auth being off). No control-plane role (e.g. Storage Account Contributor).
 
 @description('Object id of the function app\'s user-assigned identity.')
 param appPrincipalId string
@@ -31,6 +32,9 @@ param applicationInsightsName string
 @description('Name of the Event Grid topic.')
 param topicName string
 
+@description('Name of the SignalR Service.')
+param signalRName string
+
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -38,6 +42,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
+  signalRAppServer: '420fcaa2-552c-430f-98ca-3264be4806c7'
 }
 
 var appStorageRoles = [
@@ -64,6 +69,20 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 
 resource topic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: topicName
+}
+
+resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' existing = {
+  name: signalRName
+}
+
+resource appSignalR 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(signalR.id, appPrincipalId, roles.signalRAppServer)
+  scope: signalR
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.signalRAppServer)
+  }
 }
 
 resource appStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [

@@ -90,7 +90,9 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
     upstream: {
       templates: upstreamTemplates
     }
-    disableLocalAuth: false
+    // Identity only: the app fetches its client-token signing key from /api/v1/auth/accessKey with its managed identity
+    // (SignalR App Server role) and calls the REST API with an Entra token; no access key exists or is read.
+    disableLocalAuth: true
     disableAadAuth: false
     publicNetworkAccess: 'Enabled'
     tls: {
