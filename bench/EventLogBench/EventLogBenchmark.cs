@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Azure.Data.Tables;
+using FunctionsDashboard.EventLog;
+using FunctionsDashboard.Health;
+using FunctionsDashboard.Relay;
+using FunctionsDashboard.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace FunctionsDashboard.Bench;
+
+/// <summary>
+/// Measures, in one process launch and against one Azurite:
+/// <list type="number">
+/// <item><b>raw-batch-100</b> (baseline): entity-group transactions of 100 Add entities of ~1 KiB, one partition per worker (entities/s);</item>
+/// <item><b>log k</b>: <see cref="EventLogWriter.AppendAsync"/> of k ~1 KiB events per call into ONE stream, closed loop (events/s),
+/// with the same-run target of ≥ 50 % of the baseline's entity rate;</item>
+/// <item><b>log-2x k</b>: the same with two app instances (two independent writers) sharing the storage and the stream, then
+/// a check of the whole stream: seqs 1..N gap-free, every acknowledged id exactly once;</item>
+/// <item><b>bytes/event</b>: the stored size (Azure's billing formula for entities) of a stream's partitions per event.</item>
+/// </list>
+/// The log is used in-process (no HTTP), so the figures are the log's own; bench/RelayBench measures the webhook.
+/// </summary>
+internal static class EventLogBenchmark
+{
+    public static async Task<int> RunAsync(BenchSettings settings)
+    {
+        var root = FindRoot();
+        var report = new StringBuilder();
+        void Say(string line)
+        {
+            Console.WriteLine(line);
+            report.AppendLine(line);
+        }
+
+        await using var azurite = settings.Storage is null ? await LocalAzurite.StartAsync(root) : null;
+        var storage = settings.Storage ?? azurite!.ConnectionString;
+        var prefix = "b" + Guid.NewGuid().ToString("N")[..8];
+        using var host = await StartHostAsync(storage, prefix);
+        var tables = new TableServiceClient(storage);
+        var raw = tables.GetTableClient(prefix + "raw");
+        await raw.CreateIfNotExistsAsync();
+
+        Say($"# Event log benchmark {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Say("");
+        Say($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load generator, log and Azurite " +
+            $"(in memory) on the same cores. Closed loop, warm-up {settings.Warmup.TotalSeconds:0} s, measured {settings.Duration.TotalSeconds:0} s per row, ~1 KiB events, one stream per row.");
+        Say("");
+        Say(LoadResult.Header);
+        var bytesNotes = new List<string>();
+        foreach (var c in settings.Concurrency)
+        {
+            var batch = await ClosedLoop.RunAsync("raw-batch-100", c, settings.Warmup, settings.Duration, async (w, n) =>
+            {
+                await raw.SubmitTransactionAsync(Enumerable.Range(0, 100).Select(i =>
+                    new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"p{w}", $"{n:D19}-{i:D3}") { ["Data"] = Payload })));
+                return true;
+            });
+            var entityRate = batch.PerSecond * 100;
+            Say(batch.Row(string.Create(CultureInfo.InvariantCulture, $"baseline: {entityRate:0} entities/s")));
+
+            foreach (var k in settings.Sizes)
+            {
+                var single = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());
+                var stream = $"one-{c}-{k}";
+                var stats = host.Services.GetRequiredService<RelayStats>();
+                var before = stats.Snapshot();
+                var result = await ClosedLoop.RunAsync($"log {k}/call", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
+                var after = stats.Snapshot();
+                var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
+                Say(result.Row(string.Create(CultureInfo.InvariantCulture,
+                    $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit")));
+                bytesNotes.Add(await BytesPerEventAsync(host.Services, stream, after.Accepted - before.Accepted));
+                await single.DisposeAsync();
+
+                var a = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());
+                var b = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());
+                var shared = $"two-{c}-{k}";
+                var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+                var two = await ClosedLoop.RunAsync($"log-2x {k}/call", c, settings.Warmup, settings.Duration, (w, n) => AppendAsync(w % 2 == 0 ? a : b, shared, k, n, acked));
+                var check = await CheckStreamAsync(a, shared, acked);
+                Say(two.Row(string.Create(CultureInfo.InvariantCulture, $"two instances, one stream: {two.PerSecond * k:0} events/s; {check}")));
+                await a.DisposeAsync();
+                await b.DisposeAsync();
+            }
+        }
+
+        Say("");
+        Say("Bytes stored per event (Azure's entity size formula over the stream's partitions, 1,030-byte event JSON data):");
+        foreach (var note in bytesNotes)
+        {
+            Say("- " + note);
+        }
+
+        if (!ClosedLoop.Errors.IsEmpty)
+        {
+            Say("");
+            Say("Failed operations by kind: " + string.Join(", ", ClosedLoop.Errors.Select(e => $"{e.Key} × {e.Value}")) + ".");
+        }
+
+        var results = Directory.CreateDirectory(Path.Combine(root, "bench", "results")).FullName;
+        var file = Path.Combine(results, $"eventlog-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
+        await File.WriteAllTextAsync(file, report.ToString());
+        Console.WriteLine($"Written to {file}");
+        return 0;
+    }
+
+    private static readonly string Payload = new('x', 1000);
+
+    private static async Task<bool> AppendAsync(RelayEventLog log, string stream, int k, long n, System.Collections.Concurrent.ConcurrentDictionary<string, long>? acked = null)
+    {
+        var events = Enumerable.Range(0, k).Select(i =>
+        {
+            var id = string.Create(CultureInfo.InvariantCulture, $"{stream}-{n}-{i}");
+            return new IncomingEvent(id, stream, "Order.Created", "/bench/orders", "orders/" + id, DateTimeOffset.UnixEpoch,
+                Encoding.UTF8.GetBytes("{\"n\":" + n.ToString(CultureInfo.InvariantCulture) + ",\"pad\":\"" + Payload + "\"}"), false, EventSchema.EventGrid);
+        }).ToList();
+        var result = await log.AppendAsync(events, CancellationToken.None);
+        if (acked is not null)
+        {
+            foreach (var e in result.Events)
+            {
+                acked[e.Id] = e.Seq;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<string> CheckStreamAsync(RelayEventLog log, string stream, System.Collections.Concurrent.ConcurrentDictionary<string, long> acked)
+    {
+        var stored = new List<StoredEvent>();
+        while (true)
+        {
+            var page = await log.ReadAfterAsync(stream, stored.Count == 0 ? 0 : stored[^1].Seq, RelayEventLog.MaxReadLimit, CancellationToken.None);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            stored.AddRange(page);
+        }
+
+        var gapFree = stored.Select((e, i) => e.Seq == i + 1).All(x => x);
+        var distinct = stored.Select(e => e.Id).Distinct().Count() == stored.Count;
+        var ackedMatch = acked.All(kv => kv.Value <= stored.Count && stored[(int)kv.Value - 1].Id == kv.Key);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"stored {stored.Count}, seqs gap-free {(gapFree ? "yes" : "NO")}, ids distinct {(distinct ? "yes" : "NO")}, every acked id at its seq {(ackedMatch ? "yes" : "NO")} ({acked.Count} acked)");
+    }
+
+    private static async Task<string> BytesPerEventAsync(IServiceProvider services, string stream, long events)
+    {
+        var storage = services.GetRequiredService<DashboardStorage>();
+        long bytes = 0, entities = 0;
+        await foreach (var table in storage.Tables.QueryAsync(TableServiceClient.CreateQueryFilter($"TableName ge {storage.Name("evlog")} and TableName lt {storage.Name("evlog~")}")))
+        {
+            var client = storage.Tables.GetTableClient(table.Name);
+            var filter = TableClient.CreateQueryFilter($"(PartitionKey eq {stream}) or (PartitionKey ge {stream + "~ix"} and PartitionKey lt {stream + "~iy"})");
+            await foreach (var e in client.QueryAsync<TableEntity>(filter))
+            {
+                bytes += EntitySize(e);
+                entities++;
+            }
+        }
+
+        var stored = Math.Max(1, events);
+        return string.Create(CultureInfo.InvariantCulture, $"{stream}: {events} events in {entities} entities, {bytes / (double)stored:0} bytes/event ({entities / (double)stored:0.00} entities/event)");
+    }
+
+    /// <summary>Azure's formula: 4 + 2 × (len(PK) + len(RK)) + 4 + per property 8 + 2 × len(name) + value.</summary>
+    private static long EntitySize(TableEntity e)
+    {
+        long size = 4 + (2 * (e.PartitionKey.Length + e.RowKey.Length)) + 4;
+        foreach (var (name, value) in e)
+        {
+            if (name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag")
+            {
+                continue;
+            }
+
+            size += 8 + (2 * name.Length) + value switch
+            {
+                string s => (2 * s.Length) + 4,
+                byte[] b => b.Length + 4,
+                BinaryData b => b.ToMemory().Length + 4,
+                long or double or DateTimeOffset or DateTime => 8,
+                int => 4,
+                bool => 1,
+                _ => 8,
+            };
+        }
+
+        return size;
+    }
+
+    private static async Task<IHost> StartHostAsync(string storage, string prefix)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = storage,
+            ["Storage:Prefix"] = prefix,
+            ["Relay:WebhookSecret"] = "bench",
+            ["Relay:Delivery:SafetyNetDelay"] = "00:00:00",
+        });
+        builder.AddDashboardCore();
+        builder.AddEventGridRelay();
+        var host = builder.Build();
+        foreach (var step in host.Services.GetServices<IStartupStep>())
+        {
+            await step.RunAsync(CancellationToken.None);
+        }
+
+        return host;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FunctionsDashboard.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Run the benchmark from inside the repository.");
+    }
+}
