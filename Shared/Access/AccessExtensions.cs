@@ -25,6 +25,7 @@ public static class AccessExtensions
         services.TryAddSingleton<BearerTokenValidator>();
         services.TryAddSingleton<StreamAccess>();
         services.TryAddSingleton<SubscriptionGroups>();
+        services.TryAddSingleton<StreamPresence>();
         services.RemoveAll<IEventAudience>();
         services.AddSingleton<IEventAudience>(sp => sp.GetRequiredService<SubscriptionGroups>());
         services.AddStorageResource(StorageResourceKind.Table, SubscriptionGroups.TableName);

@@ -93,6 +93,10 @@ public sealed partial class ConnectionRegistry
 
     /// <summary>Registers a connection (idempotent; a tombstone from an earlier <c>disconnected</c> wins).</summary>
     public Task RegisterAsync(string hub, string connectionId, string? userId, CancellationToken cancellationToken) =>
+        RegisterAsync(hub, connectionId, userId, group: null, cancellationToken);
+
+    /// <summary>Registers a connection with its subscription group (counted per stream by presence).</summary>
+    public Task RegisterAsync(string hub, string connectionId, string? userId, string? group, CancellationToken cancellationToken) =>
         RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
@@ -101,7 +105,7 @@ public sealed partial class ConnectionRegistry
             var row = await ProbeAsync(connectionId, now, ct);
             if (row is null)
             {
-                await InsertAsync(hub, connectionId, userId, now, Live, ct);
+                await InsertAsync(hub, connectionId, userId, now, Live, ct, group);
                 Log.Registered(_logger, LogValue.Bounded(hub), LogValue.Bounded(connectionId));
             }
             else if (row.GetString("State") == Live)
@@ -115,6 +119,10 @@ public sealed partial class ConnectionRegistry
     /// <c>connected</c> was lost (the Service never retries upstream calls). Ignored for a connection already gone.
     /// </summary>
     public Task HeartbeatAsync(string hub, string connectionId, string? userId, CancellationToken cancellationToken) =>
+        HeartbeatAsync(hub, connectionId, userId, group: null, cancellationToken);
+
+    /// <summary>Records a sign of life; a healed registration gets <paramref name="group"/>.</summary>
+    public Task HeartbeatAsync(string hub, string connectionId, string? userId, string? group, CancellationToken cancellationToken) =>
         RunAsync(async ct =>
         {
             var now = _time.GetUtcNow();
@@ -132,7 +140,7 @@ public sealed partial class ConnectionRegistry
             var row = await LocateAsync(connectionId, now, ct);
             if (row is null)
             {
-                await InsertAsync(hub, connectionId, userId, now, Live, ct);
+                await InsertAsync(hub, connectionId, userId, now, Live, ct, group);
                 Log.Healed(_logger, LogValue.Bounded(hub), LogValue.Bounded(connectionId));
             }
             else if (row.GetString("State") == Live)
@@ -189,17 +197,23 @@ public sealed partial class ConnectionRegistry
         var counts = await Task.WhenAll(Enumerable.Range(0, _shards).Select(shard => RunAsync(ct => CountShardAsync(shard, ct), cancellationToken)));
         var users = new Dictionary<string, int>(StringComparer.Ordinal);
         var hubs = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (user, hub) in counts.SelectMany(c => c))
+        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (user, hub, group) in counts.SelectMany(c => c))
         {
             if (user is not null)
             {
                 users[user] = users.GetValueOrDefault(user) + 1;
             }
 
+            if (group is not null)
+            {
+                groups[group] = groups.GetValueOrDefault(group) + 1;
+            }
+
             hubs[hub] = hubs.GetValueOrDefault(hub) + 1;
         }
 
-        var snapshot = new PresenceSnapshot(hubs.Values.Sum(), users, hubs, _time.GetUtcNow());
+        var snapshot = new PresenceSnapshot(hubs.Values.Sum(), users, hubs, _time.GetUtcNow(), groups);
         _presence = new PresenceCache(snapshot, _time.GetTimestamp());
         return snapshot;
     }
@@ -213,13 +227,13 @@ public sealed partial class ConnectionRegistry
     private async Task RunAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken) =>
         await _pipeline.ExecuteAsync(async ct => await action(ct), cancellationToken);
 
-    private async Task<List<(string? User, string Hub)>> CountShardAsync(int shard, CancellationToken cancellationToken)
+    private async Task<List<(string? User, string Hub, string? Group)>> CountShardAsync(int shard, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionName(shard)} and RowKey ge {KeyPrefix} and RowKey lt {KeyPrefixEnd} and State eq {Live}");
-        var result = new List<(string?, string)>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["UserId", "Hub"], cancellationToken: cancellationToken))
+        var result = new List<(string?, string, string?)>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["UserId", "Hub", "Group"], cancellationToken: cancellationToken))
         {
-            result.Add((row.GetString("UserId"), row.GetString("Hub") ?? ""));
+            result.Add((row.GetString("UserId"), row.GetString("Hub") ?? "", row.GetString("Group")));
         }
 
         return result;
@@ -288,15 +302,15 @@ public sealed partial class ConnectionRegistry
     /// neighbouring epoch is read for a row a racing insert on another instance put there (see
     /// <see cref="ResolveDuplicateAsync"/>).
     /// </summary>
-    private async Task InsertAsync(string hub, string connectionId, string? userId, DateTimeOffset now, string state, CancellationToken cancellationToken)
+    private async Task InsertAsync(string hub, string connectionId, string? userId, DateTimeOffset now, string state, CancellationToken cancellationToken, string? group = null)
     {
         var partition = Partition(connectionId);
         var epoch = EpochStart(now);
-        var row = NewRow(partition, epoch, connectionId, hub, userId, now, now, state);
+        var row = NewRow(partition, epoch, connectionId, hub, userId, now, now, state, group);
         await _table.AddEntityAsync(row, cancellationToken);
         if (state == Live)
         {
-            Remember(connectionId, new KnownConnection(epoch, hub, userId, now));
+            Remember(connectionId, new KnownConnection(epoch, hub, userId, now, group));
         }
 
         var intoEpoch = now.UtcTicks - epoch;
@@ -362,7 +376,7 @@ public sealed partial class ConnectionRegistry
             await _table.SubmitTransactionAsync(
                 [
                     new(TableTransactionActionType.Delete, new TableEntity(partition, key), ETag.All),
-                    new(TableTransactionActionType.Add, NewRow(partition, epoch, connectionId, known.Hub, known.UserId, known.ConnectedAt, now, Live)),
+                    new(TableTransactionActionType.Add, NewRow(partition, epoch, connectionId, known.Hub, known.UserId, known.ConnectedAt, now, Live, known.Group)),
                 ],
                 cancellationToken);
             Remember(connectionId, known with { EpochStart = epoch });
@@ -399,7 +413,7 @@ public sealed partial class ConnectionRegistry
     {
         var epoch = Math.Max(EpochStart(now), EpochOf(row.RowKey) + (awayFromRowKey ? _epochTicks : 0));
         var seen = row.GetDateTimeOffset("LastSeen") is { } s && s > now ? s : now;
-        var moved = NewRow(row.PartitionKey, epoch, connectionId, row.GetString("Hub") ?? "", row.GetString("UserId"), row.GetDateTimeOffset("ConnectedAt") ?? seen, seen, row.GetString("State") ?? Live);
+        var moved = NewRow(row.PartitionKey, epoch, connectionId, row.GetString("Hub") ?? "", row.GetString("UserId"), row.GetDateTimeOffset("ConnectedAt") ?? seen, seen, row.GetString("State") ?? Live, row.GetString("Group"));
         if (moved.RowKey == row.RowKey)
         {
             await _table.UpdateEntityAsync(moved, row.ETag, TableUpdateMode.Replace, cancellationToken);
@@ -441,19 +455,20 @@ public sealed partial class ConnectionRegistry
     private long EpochStart(DateTimeOffset time) => time.UtcTicks - (time.UtcTicks % _epochTicks);
 
     /// <summary>A connection's row as a registration at <paramref name="lastSeen"/> (or a move) writes it.</summary>
-    private static TableEntity NewRow(string partition, long epochStart, string connectionId, string hub, string? userId, DateTimeOffset connectedAt, DateTimeOffset lastSeen, string state) =>
+    private static TableEntity NewRow(string partition, long epochStart, string connectionId, string hub, string? userId, DateTimeOffset connectedAt, DateTimeOffset lastSeen, string state, string? group = null) =>
         new(partition, RowKey(epochStart, connectionId))
         {
             ["ConnectionId"] = connectionId,
             ["Hub"] = hub,
             ["UserId"] = userId,
+            ["Group"] = group,
             ["ConnectedAt"] = connectedAt,
             ["LastSeen"] = lastSeen,
             ["State"] = state,
         };
 
     private static KnownConnection Known(TableEntity row, long epochStart) =>
-        new(epochStart, row.GetString("Hub") ?? "", row.GetString("UserId"), row.GetDateTimeOffset("ConnectedAt") ?? default);
+        new(epochStart, row.GetString("Hub") ?? "", row.GetString("UserId"), row.GetDateTimeOffset("ConnectedAt") ?? default, row.GetString("Group"));
 
     private static ConnectionRecord ToRecord(TableEntity row) =>
         new(row.GetString("ConnectionId") ?? "", row.GetString("Hub") ?? "", row.GetString("UserId"),
@@ -504,7 +519,7 @@ public sealed partial class ConnectionRegistry
     private sealed record PresenceCache(PresenceSnapshot Snapshot, long Timestamp);
 
     /// <summary>Where this instance last left a connection's row, and what it needs to move it without reading it.</summary>
-    private readonly record struct KnownConnection(long EpochStart, string Hub, string? UserId, DateTimeOffset ConnectedAt);
+    private readonly record struct KnownConnection(long EpochStart, string Hub, string? UserId, DateTimeOffset ConnectedAt, string? Group = null);
 
     private static partial class Log
     {

@@ -40,12 +40,13 @@ public sealed class ConnectedHandler(ConnectionRegistry registry, PresenceNotifi
     /// <inheritdoc />
     public async Task<HubEventResult> HandleAsync(HubEventContext context, CancellationToken cancellationToken)
     {
-        if (DashboardHubHandlers.GroupOf(context) is { } group)
+        var group = DashboardHubHandlers.GroupOf(context);
+        if (group is not null)
         {
             await rest.AddToGroupAsync(group, context.ConnectionId, cancellationToken);
         }
 
-        await registry.RegisterAsync(context.Hub, context.ConnectionId, context.UserId, cancellationToken);
+        await registry.RegisterAsync(context.Hub, context.ConnectionId, context.UserId, group, cancellationToken);
         presence.Notify();
         return HubEventResult.Empty;
     }
@@ -88,7 +89,7 @@ public sealed class HeartbeatHandler(ConnectionRegistry registry) : IHubEventHan
     /// <inheritdoc />
     public async Task<HubEventResult> HandleAsync(HubEventContext context, CancellationToken cancellationToken)
     {
-        await registry.HeartbeatAsync(context.Hub, context.ConnectionId, context.UserId, cancellationToken);
+        await registry.HeartbeatAsync(context.Hub, context.ConnectionId, context.UserId, DashboardHubHandlers.GroupOf(context), cancellationToken);
         return HubEventResult.Empty;
     }
 }

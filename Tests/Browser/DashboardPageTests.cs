@@ -50,6 +50,28 @@ public sealed class DashboardPageTests(AzuriteFixture azurite, ITestOutputHelper
     }
 
     [Fact]
+    public async Task ThreeProducers_AllStreamsShown_InSeqOrder_AcrossAForcedReconnect_AndAStreamSwitch_Issue12()
+    {
+        var steps = await RunScenarioAsync("three-producers");
+
+        var done = steps["reconnected"];
+        var ids = done.GetProperty("received").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(ids.Distinct().Count(), ids.Count);
+        Assert.Equal(["a-1", "a-2", "a-3", "b-1", "b-2", "b-3", "o-1", "o-2", "o-3"], ids.Order(StringComparer.Ordinal));
+        foreach (var stream in ids.GroupBy(id => id[0]))
+        {
+            Assert.Equal(stream.Order(StringComparer.Ordinal), stream); // each stream in seq order
+        }
+
+        var streams = done.GetProperty("streams");
+        Assert.Equal(3, streams.GetProperty("producer-a").GetProperty("lastSeq").GetInt64());
+        Assert.Equal(3, streams.GetProperty("microsoft.eventgrid-topics-orders-prod").GetProperty("lastSeq").GetInt64());
+        var narrowed = steps["narrowed"].GetProperty("received").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains("o-4", narrowed);
+        Assert.DoesNotContain("a-4", narrowed);
+    }
+
+    [Fact]
     public async Task EventsPublishedThroughEventGrid_ShowUpLiveOverSignalR()
     {
         var steps = await RunScenarioAsync("signalr-live");

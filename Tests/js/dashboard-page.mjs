@@ -25,6 +25,32 @@ async function publish(ids) {
   if (!response.ok) throw new Error(`webhook answered ${response.status}`);
 }
 
+// The three producers of issue 12: two CloudEvents sources and an EventGridSchema batch whose topic is a resource id.
+async function publishThree(round) {
+  await publishFrom("/producer-a", [`a-${round}`]);
+  await publishFrom("/producer-b", [`b-${round}`]);
+  const batch = [{
+    id: `o-${round}`, topic: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.EventGrid/topics/orders-prod",
+    subject: "orders/1", eventType: "Orders.Created", eventTime: new Date().toISOString(), dataVersion: "1.0", metadataVersion: "1", data: { round },
+  }];
+  const response = await fetch(`${base}/api/eventgrid?code=${secret}`, {
+    method: "POST", headers: { "content-type": "application/json", "aeg-event-type": "Notification" }, body: JSON.stringify(batch),
+  });
+  if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+  return [`a-${round}`, `b-${round}`, `o-${round}`];
+}
+
+async function publishFrom(source, ids) {
+  const batch = ids.map((id) => ({
+    specversion: "1.0", id, source, type: "ops.metric", subject: "browser-test",
+    time: new Date().toISOString(), datacontenttype: "application/json", data: { value: id },
+  }));
+  const response = await fetch(`${base}/api/eventgrid?code=${secret}`, {
+    method: "POST", headers: { "content-type": "application/cloudevents-batch+json" }, body: JSON.stringify(batch),
+  });
+  if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+}
+
 async function faults(settings) {
   const response = await fetch(`${base}/localsignalr/_faults`, {
     method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(settings),
@@ -45,7 +71,7 @@ try {
   const transport = (value) => page.waitForSelector(`#transport[data-transport="${value}"]`, { timeout: 60_000 });
   const shown = (ids) => page.waitForFunction((wanted) => wanted.every((id) => window.dashboard.seen.has(id)), ids, { timeout: 60_000 });
   const report = async (step) => {
-    const state = await page.evaluate(() => ({ transport: window.dashboard.transport, received: window.dashboard.received, duplicates: window.dashboard.duplicates, lastSeq: window.dashboard.lastSeq, rows: document.querySelectorAll("#feed tr").length }));
+    const state = await page.evaluate(() => ({ transport: window.dashboard.transport, received: window.dashboard.received, duplicates: window.dashboard.duplicates, lastSeq: window.dashboard.lastSeq, streams: window.dashboard.streams, rows: document.querySelectorAll("#feed tr").length }));
     await page.screenshot({ path: `${shots}/dashboard-${scenario}-${step}.png`, fullPage: true });
     emit({ step, ...state });
   };
@@ -70,6 +96,24 @@ try {
     await publish(["live-1", "live-2", "live-3"]);
     await shown(["live-1", "live-2", "live-3"]);
     await report("live");
+  } else if (scenario === "three-producers") {
+    const first = await publishThree(1);
+    await shown(first);
+    await report("live");
+    await faults({ offline: true });          // forced reconnect: the Service drops the page
+    const during = await publishThree(2);
+    await faults({ offline: false });
+    await transport("signalr");
+    const after = await publishThree(3);
+    await shown([...first, ...during, ...after]);
+    await report("reconnected");
+    // A switch: follow only the resource-id stream through the picker, then back to all.
+    await page.fill("#pattern", "microsoft.eventgrid-*");
+    await page.click("#apply");
+    await transport("signalr");
+    const narrowed = await publishThree(4);
+    await shown([narrowed[2]]);
+    await report("narrowed");
   } else if (scenario === "reconnect") {
     await publish(["before-1", "before-2"]);
     await shown(["before-1", "before-2"]);
