@@ -1,5 +1,3 @@
-using FunctionsDashboard.Relay;
-
 namespace FunctionsDashboard.EventLog;
 
 /// <summary>A committed, gap-free range of one stream, with the events' data (no re-read needed).</summary>

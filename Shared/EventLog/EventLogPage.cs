@@ -1,5 +1,3 @@
-using FunctionsDashboard.Relay;
-
 namespace FunctionsDashboard.EventLog;
 
 /// <summary>A page read from the log.</summary>

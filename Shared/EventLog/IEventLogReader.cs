@@ -1,5 +1,3 @@
-using FunctionsDashboard.Relay;
-
 namespace FunctionsDashboard.EventLog;
 
 /// <summary>
@@ -23,4 +21,13 @@ public interface IEventLogReader
 
     /// <summary>Every stream with its head, in one cheap call (it is polled): fresh within about a second.</summary>
     Task<IReadOnlyList<StreamHead>> ListStreamsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells the log that a reader has seen <paramref name="seq"/> of <paramref name="generation"/> although the head is
+    /// behind it (e.g. a client's <c>Last-Event-ID</c> after a storage rollback). When the stored head of that generation
+    /// is still behind, the log has lost acknowledged events: it starts a new generation (logged at Critical) so that
+    /// positions are never given to a second event. Returns the head afterwards (null: no such stream). Cheap to call
+    /// for a stale position: it only acts when <paramref name="generation"/> is the current one.
+    /// </summary>
+    Task<StreamHead?> ReportAheadAsync(string stream, string generation, long seq, CancellationToken cancellationToken);
 }

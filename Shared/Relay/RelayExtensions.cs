@@ -29,9 +29,14 @@ public static class RelayExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>());
 
-        services.AddStorageResource(StorageResourceKind.Table, RelayStorageNames.EventLogTable);
+        services.AddOptions<EventLogOptions>()
+            .BindConfiguration(EventLogOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventLogOptions>, EventLogOptionsValidator>());
+
+        // The bucket tables and payload containers of each day are created by the log when first needed.
+        services.AddStorageResource(StorageResourceKind.Table, RelayStorageNames.StreamDirectoryTable);
         services.AddStorageResource(StorageResourceKind.Queue, RelayStorageNames.DeliveryQueue);
-        services.AddStorageResource(StorageResourceKind.BlobContainer, RelayStorageNames.PayloadContainer);
 
         services.AddResiliencePipeline(RelayPipelines.Write, (pipeline, context) =>
         {
@@ -41,11 +46,15 @@ public static class RelayExtensions
 
         services.TryAddSingleton<RelayStats>();
         services.TryAddSingleton<IRelayHandOff, QueueRelayHandOff>();
+        services.TryAddSingleton<EventLogCommitListeners>();
         services.TryAddSingleton<RelayEventLog>();
-        services.TryAddSingleton<IEventLogReader, EventLogReaderAdapter>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<RelayEventLog>().Writer);
+        services.TryAddSingleton(sp => sp.GetRequiredService<RelayEventLog>().Reader);
+        services.TryAddSingleton<IEventLogReader>(sp => sp.GetRequiredService<RelayEventLog>().Reader);
         services.TryAddSingleton<IEventAudience, EveryoneAudience>();
         services.TryAddSingleton<EventGridWebhook>();
         services.AddHostedService<RelayOutboxSweeper>();
+        services.AddHostedService<EventLogRetentionService>();
         return builder;
     }
 }

@@ -3,8 +3,11 @@ namespace FunctionsDashboard.Relay;
 /// <summary>Base names (before <c>Storage:Prefix</c>) of the relay's storage resources.</summary>
 public static class RelayStorageNames
 {
-    /// <summary>The event log table: one partition per stream.</summary>
-    public const string EventLogTable = "eventlog";
+    /// <summary>
+    /// The event log's stream directory (one row per stream with its head). The events themselves are in day buckets,
+    /// tables <c>evlog{yyyyMMdd}</c> (see docs/event-log.md).
+    /// </summary>
+    public const string StreamDirectoryTable = "evstreams";
 
     /// <summary>The hand-off queue the delivery function is triggered by.</summary>
     public const string DeliveryQueue = "relay-delivery";
@@ -18,6 +21,6 @@ public static class RelayStorageNames
     /// <summary>The dead-letter store: events delivery gave up on, with the reason; one partition per stream, row per seq.</summary>
     public const string DeadLetterTable = "deadletters";
 
-    /// <summary>Blob container for event data too large to keep inline in a table row.</summary>
-    public const string PayloadContainer = "eventlog-payloads";
+    /// <summary>Prefix of the day containers (<c>evpay{yyyyMMdd}</c>) for event data too large to keep inline in a segment.</summary>
+    public const string PayloadContainerPrefix = "evpay";
 }

@@ -81,9 +81,17 @@ public sealed partial class EventFanout : IEventLogCommitListener, IAsyncDisposa
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Disposed twice by DI (registered as itself and, through a factory, as a commit listener).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         _stopping.Dispose();
     }
+
+    private int _disposed;
 
     internal sealed class Feed
     {

@@ -1,3 +1,4 @@
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 
 namespace FunctionsDashboard.Sse;

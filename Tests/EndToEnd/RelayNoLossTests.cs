@@ -7,6 +7,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.DevHost.LocalEventGrid;
 using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Relay;

@@ -15,7 +15,7 @@ namespace FunctionsDashboard.Tests.EventGridRelay;
 public sealed class EventGridFunctionTests(AzuriteFixture azurite)
 {
     /// <summary>These tests inspect the hand-off queue itself: the delivery function must not consume it.</summary>
-    private static readonly Dictionary<string, string?> QueueInspected = new() { ["AzureWebJobs.RelayDelivery.Disabled"] = "true" };
+    private static readonly Dictionary<string, string?> QueueInspected = new() { ["AzureWebJobs.RelayDelivery.Disabled"] = "true", ["Relay:Delivery:SafetyNetDelay"] = "00:00:00" };
 
     [Fact]
     public async Task Post_ForgedSecret_Is401ProblemJson()

@@ -1,5 +1,7 @@
 using System.Text;
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
@@ -7,6 +9,7 @@ using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsDashboard.Tests.Relay;
 
@@ -35,6 +38,7 @@ internal sealed class EventLogHarness : IAsyncDisposable
             ["AzureWebJobsStorage"] = connectionString,
             ["Storage:Prefix"] = DevHostServer.UniquePrefix(),
             ["Relay:WebhookSecret"] = "test-secret",
+            ["Relay:Delivery:SafetyNetDelay"] = "00:00:00", // these tests read the hand-off queue at once
         };
         foreach (var (key, value) in settings ?? [])
         {
@@ -53,16 +57,33 @@ internal sealed class EventLogHarness : IAsyncDisposable
         return harness;
     }
 
-    public RelayEventLog CreateLog(IRelayHandOff? handOff = null, TimeProvider? time = null, RelayStats? stats = null)
+    public RelayEventLog CreateLog(
+        IRelayHandOff? handOff = null,
+        TimeProvider? time = null,
+        RelayStats? stats = null,
+        IEnumerable<IEventLogCommitListener>? listeners = null,
+        ILoggerFactory? loggers = null)
     {
         var log = ActivatorUtilities.CreateInstance<RelayEventLog>(
             Services,
             handOff ?? Services.GetRequiredService<IRelayHandOff>(),
             time ?? TimeProvider.System,
-            stats ?? new RelayStats(TimeProvider.System));
+            stats ?? new RelayStats(TimeProvider.System),
+            EventLogCommitListeners.Of([.. listeners ?? []]),
+            loggers ?? Services.GetRequiredService<ILoggerFactory>());
         _logs.Add(log);
         return log;
     }
+
+    /// <summary>The stored head row of a stream: the directory says which day bucket holds it.</summary>
+    public async Task<TableEntity> HeadEntityAsync(string stream)
+    {
+        var directory = (await Storage.Table(RelayStorageNames.StreamDirectoryTable).GetEntityAsync<TableEntity>("streams", stream)).Value;
+        return (await BucketTable(directory.GetString("Bucket")).GetEntityAsync<TableEntity>(stream, "head")).Value;
+    }
+
+    /// <summary>The bucket table of a day (<c>yyyyMMdd</c>).</summary>
+    public TableClient BucketTable(string day) => Storage.Table("evlog" + day);
 
     public static IncomingEvent Event(string id, string stream = "orders", string? dataJson = null) =>
         new(id, stream, "Order.Created", "/orders", "orders/" + id, new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.FromHours(1)),

@@ -147,8 +147,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     {
         await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var log = harness.CreateLog();
-        var table = harness.Storage.Table(RelayStorageNames.EventLogTable);
-        async Task<string> OutboxAsync() => (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("orders", "head")).Value.GetString("Pending");
+        async Task<string> OutboxAsync() => (await harness.HeadEntityAsync("orders")).GetString("Pending");
 
         await log.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
         await log.AppendAsync([EventLogHarness.Event("e2")], CancellationToken.None);
@@ -173,7 +172,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         Assert.Equal(medium, stored[0].Data.GetRawText());
         Assert.Equal(large, stored[1].Data.GetRawText());
         Assert.Equal(large, (await log.GetAsync("orders", 2, CancellationToken.None))!.Data.GetRawText());
-        Assert.True(await harness.Storage.Container(RelayStorageNames.PayloadContainer).GetBlobClient("orders/id:l").ExistsAsync());
+        Assert.True(await harness.Storage.Container(RelayStorageNames.PayloadContainerPrefix + TimeProvider.System.GetUtcNow().UtcDateTime.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)).GetBlobClient("orders/id:l").ExistsAsync());
     }
 
     [Fact]

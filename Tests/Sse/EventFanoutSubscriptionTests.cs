@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Sse;

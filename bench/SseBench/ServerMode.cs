@@ -47,7 +47,7 @@ public static class ServerModes
     {
         ServerMode.BareSse => "/sse",
         ServerMode.BareWs => "/ws",
-        ServerMode.App => "/api/events?stream=bench",
+        ServerMode.App => "/api/events",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 

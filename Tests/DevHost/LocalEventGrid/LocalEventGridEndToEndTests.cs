@@ -201,6 +201,7 @@ public sealed class LocalEventGridEndToEndTests(AzuriteFixture azurite)
             ["LocalEventGrid:TimeScale"] = "0.001",
             // These tests inspect the hand-off queue itself: the delivery function must not consume it.
             ["AzureWebJobs.RelayDelivery.Disabled"] = "true",
+            ["Relay:Delivery:SafetyNetDelay"] = "00:00:00",
         };
         foreach (var (key, value) in settings ?? [])
         {
@@ -246,7 +247,7 @@ public sealed class LocalEventGridEndToEndTests(AzuriteFixture azurite)
 
         public IRelayHandOff Wrapping(IServiceProvider services)
         {
-            _inner = new QueueRelayHandOff(services.GetRequiredService<DashboardStorage>());
+            _inner = new QueueRelayHandOff(services.GetRequiredService<DashboardStorage>(), services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RelayOptions>>());
             return this;
         }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace FunctionsDashboard.Relay;
+namespace FunctionsDashboard.EventLog;
 
 /// <summary>
 /// An event in the event log: what the hub message, the SSE stream and the history API send

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FunctionsDashboard.Relay;
+namespace FunctionsDashboard.EventLog;
 
 /// <summary>
 /// A committed range of sequence numbers that has not been handed off to the delivery queue yet: the outbox entries

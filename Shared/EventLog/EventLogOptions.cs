@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FunctionsDashboard.EventLog;
+
+/// <summary>Settings of the event log (section <c>EventLog</c>, app settings <c>EventLog__…</c>). See docs/event-log.md.</summary>
+public sealed class EventLogOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "EventLog";
+
+    /// <summary>Default of <see cref="Retention"/>: 7 days.</summary>
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(7);
+
+    /// <summary>Default of <see cref="RetentionSweepInterval"/>: 1 hour.</summary>
+    public static readonly TimeSpan DefaultRetentionSweepInterval = TimeSpan.FromHours(1);
+
+    /// <summary>Default of <see cref="DirectoryInterval"/>: 500 ms.</summary>
+    public static readonly TimeSpan DefaultDirectoryInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Default of <see cref="MinCommitInterval"/>: 20 ms.</summary>
+    public static readonly TimeSpan DefaultMinCommitInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// How long events are kept (default 7 days, 1 to 365 days). Events live in day buckets; a bucket is dropped whole
+    /// once its whole day is older than this, so an event is kept at least this long and at most one day longer.
+    /// At least one day: the id index of the current and the previous bucket covers Event Grid's 24 h redelivery window.
+    /// </summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00")]
+    public TimeSpan Retention { get; set; } = DefaultRetention;
+
+    /// <summary>How often an instance looks for buckets to drop (default 1 hour, 1 minute to 1 day).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan RetentionSweepInterval { get; set; } = DefaultRetentionSweepInterval;
+
+    /// <summary>
+    /// How often a writing instance refreshes the stream directory (what <c>ListStreamsAsync</c> reads) after commits;
+    /// default 500 ms, 50 ms to 5 s. Commits in between are coalesced into one write per stream.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    public TimeSpan DirectoryInterval { get; set; } = DefaultDirectoryInterval;
+
+    /// <summary>
+    /// Under load, a stream's writer starts a commit at most this often (default 20 ms, 0 to 1 s; 0 = as fast as storage
+    /// answers). Events arriving meanwhile join the next commit. This bounds each instance to 50 commits/s per stream,
+    /// which keeps 20 streams inside a storage account's 20,000 transactions/s (docs/event-log.md); an idle writer
+    /// commits at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan MinCommitInterval { get; set; } = DefaultMinCommitInterval;
+}

@@ -1,0 +1,364 @@
+using Azure;
+using Azure.Data.Tables;
+using FunctionsDashboard.Relay;
+
+namespace FunctionsDashboard.EventLog;
+
+public sealed partial class EventLogWriter
+{
+    private sealed partial class StreamWriter
+    {
+        private async Task CommitAsync(List<PendingEvent> batch)
+        {
+            // A repeated id inside the batch (two requests racing, or one batch repeating an id) is one event: the first wins.
+            var primaries = new List<PendingEvent>(batch.Count);
+            var followers = new List<(PendingEvent Follower, PendingEvent Primary)>();
+            var byKey = new Dictionary<string, PendingEvent>(StringComparer.Ordinal);
+            foreach (var p in batch)
+            {
+                if (byKey.TryGetValue(p.IdKey, out var first))
+                {
+                    followers.Add((p, first));
+                }
+                else
+                {
+                    byKey[p.IdKey] = p;
+                    primaries.Add(p);
+                }
+            }
+
+            var token = EventLogLayout.NewToken();
+            var started = log._timeProvider.GetTimestamp();
+            var state = new ClaimState();
+            var assigned = new Dictionary<PendingEvent, long>();
+            List<PendingEvent> committing = [];
+            PendingRange? committed = null;
+            var committedAt = default(DateTimeOffset);
+            var uncertain = false;
+            var attemptBucket = log._store.Today;
+            try
+            {
+                await log._writePipeline.ExecuteAsync(
+                    async ct =>
+                    {
+                        if (uncertain && await FindMarkerAsync(token, attemptBucket, ct) is { } marker)
+                        {
+                            // The previous try did commit (its answer was lost): adopt its outcome.
+                            for (var i = 0; i < committing.Count; i++)
+                            {
+                                assigned[committing[i]] = marker.First + i;
+                            }
+
+                            committed = new PendingRange(marker.First, marker.Last, log._timeProvider.GetUtcNow());
+                            committedAt = committed.Value.Since;
+                            _head = await LoadHeadAsync(ct);
+                            return;
+                        }
+
+                        _head ??= await LoadHeadAsync(ct);
+                        await RollOverIfDueAsync(ct);
+                        if (state.Bucket != _head!.Bucket)
+                        {
+                            state.Claimed.Clear(); // claims must be in the bucket of the commit (and the day before it)
+                            state.Bucket = _head.Bucket;
+                        }
+
+                        var todo = primaries.Where(p => !state.IsSettled(p)).ToList();
+                        await ClaimAsync(todo, token, state, ct);
+                        var fresh = primaries.Where(p => state.Claimed.Contains(p)).ToList();
+                        if (fresh.Count == 0)
+                        {
+                            return;
+                        }
+
+                        if (log._timeProvider.GetElapsedTime(started) >= log._options.AckTimeout)
+                        {
+                            // Never commit under a token older than the ack budget: its claims may be taken over by now.
+                            throw new EventLogUnavailableException($"Stream '{stream}': the commit did not complete within Relay:AckTimeout.");
+                        }
+
+                        var pending = PendingRange.Without(_head!.Pending, _handedOff);
+                        if (pending.Count >= MaxPendingRanges)
+                        {
+                            throw new EventLogUnavailableException($"Stream '{stream}' has {pending.Count} committed ranges that were not handed off; the delivery queue is failing.");
+                        }
+
+                        var data = SegmentCodec.Encode([.. fresh.Select(p => (p.Event, p.Blob))]);
+                        while (data.Length > EventLogLayout.MaxSegmentBytes && fresh.Count > 1)
+                        {
+                            // The estimate was too low: commit a prefix, the rest goes round again (under a new token).
+                            state.Claimed.Remove(fresh[^1]);
+                            state.Overflow.Add(fresh[^1]);
+                            fresh.RemoveAt(fresh.Count - 1);
+                            data = SegmentCodec.Encode([.. fresh.Select(p => (p.Event, p.Blob))]);
+                        }
+
+                        var now = log._timeProvider.GetUtcNow();
+                        var range = new PendingRange(_head.LastSeq + 1, _head.LastSeq + fresh.Count, now);
+                        pending.Add(range);
+                        var head = _head with { LastSeq = range.Last, Pending = pending };
+                        var actions = new List<TableTransactionAction>(3)
+                        {
+                            _head.ETag is { } etag
+                                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, EventLogLayout.Head(head, now), etag)
+                                : new TableTransactionAction(TableTransactionActionType.Add, EventLogLayout.Head(head, now)),
+                            new(TableTransactionActionType.Add, EventLogLayout.Segment(stream, range.First, range.Last, token, data, now)),
+                            new(TableTransactionActionType.Add, EventLogLayout.Marker(stream, token, range.First, range.Last)),
+                        };
+                        committing = fresh;
+                        attemptBucket = _head.Bucket;
+                        try
+                        {
+                            var response = await log._store.WriteTable(_head.Bucket).SubmitTransactionAsync(actions, ct);
+                            _head = head with { ETag = response.Value[0].Headers.ETag };
+                            _handedOff.Clear(); // this write removed them from the outbox
+                            for (var i = 0; i < fresh.Count; i++)
+                            {
+                                assigned[fresh[i]] = range.First + i;
+                            }
+
+                            committed = range;
+                            committedAt = now;
+                        }
+                        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && e.FailedTransactionActionIndex is null or 0)
+                        {
+                            // Another writer (another instance) moved the head: read it again.
+                            _head = null;
+                            throw new EventLogConflictException($"The head of stream '{stream}' changed (HTTP {e.Status}).");
+                        }
+                        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 1)
+                        {
+                            // A segment at these seqs exists already: the head is behind its own log (storage lost the head's
+                            // last writes). Reading the head again finds the segments beyond it and starts a new generation.
+                            _head = null;
+                            throw new EventLogConflictException($"Stream '{stream}' has a segment ending at {range.Last} beyond its head.");
+                        }
+                        catch (Exception e) when (e is not (EventLogConflictException or EventLogUnavailableException))
+                        {
+                            // The outcome is unknown (the transaction may have committed): the next try looks for our marker.
+                            _head = null;
+                            uncertain = true;
+                            throw;
+                        }
+                    },
+                    CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _abandoned.Add(token);
+                EventLogLog.CommitFailed(log._logger, stream, batch.Count, e);
+                var error = e as EventLogUnavailableException ?? new EventLogUnavailableException($"Could not write {batch.Count} event(s) to stream '{stream}'.", e);
+                batch.ForEach(p => p.Operation.Fail(error));
+                return;
+            }
+
+            if (state.Overflow.Count > 0 || state.Claimed.Count > assigned.Count)
+            {
+                _abandoned.Add(token);
+            }
+
+            if (committed is { } c)
+            {
+                log._stats.Committed();
+                log._stats.Accepted(c.Last - c.First + 1);
+                EventLogLog.Committed(log._logger, stream, c.First, c.Last, _head?.Generation ?? "");
+                if (_head is not null)
+                {
+                    _acknowledged = _head;
+                    log._store.Directory.Publish(_head);
+                    var events = new List<StoredEvent>(committing.Count);
+                    for (var i = 0; i < committing.Count; i++)
+                    {
+                        events.Add(SegmentCodec.ToStoredEvent(committing[i].Event, stream, c.First + i, committedAt));
+                    }
+
+                    log.Notify(stream, _head.Generation, events);
+                }
+            }
+
+            // Hand off the new range, and any earlier range a duplicate belongs to that is still in the outbox.
+            var toHandOff = new List<(PendingRange Range, bool Again)>();
+            if (committed is { } range)
+            {
+                toHandOff.Add((range, false));
+            }
+
+            foreach (var seq in state.Stored.Values)
+            {
+                if (_handedOff.Any(r => r.Contains(seq)) || toHandOff.Any(r => r.Range.Contains(seq)) || _head is null)
+                {
+                    continue;
+                }
+
+                var pendingRange = _head.Pending.FirstOrDefault(r => r.Contains(seq));
+                if (pendingRange.Last != 0)
+                {
+                    toHandOff.Add((pendingRange, true));
+                }
+            }
+
+            var failed = new List<(PendingRange Range, Exception Error)>();
+            foreach (var (r, again) in toHandOff)
+            {
+                try
+                {
+                    await log.HandOffAsync(stream, r);
+                    _handedOff.Add(r);
+                    if (again)
+                    {
+                        log._stats.ReHandedOff();
+                        EventLogLog.ReHandedOff(log._logger, stream, r.First, r.Last, "redelivery");
+                    }
+                    else
+                    {
+                        log._stats.HandedOff();
+                    }
+                }
+                catch (Exception e)
+                {
+                    EventLogLog.HandOffFailed(log._logger, stream, r.First, r.Last, e);
+                    failed.Add((r, e));
+                }
+            }
+
+            var waiting = new List<PendingEvent>();
+            var duplicates = 0;
+            foreach (var p in primaries)
+            {
+                var duplicate = state.Stored.TryGetValue(p.IdKey, out var seq);
+                if (!duplicate && !assigned.TryGetValue(p, out seq))
+                {
+                    waiting.Add(p); // its id is claimed by a commit still in flight, or did not fit: round again
+                    waiting.AddRange(followers.Where(f => ReferenceEquals(f.Primary, p)).Select(f => f.Follower));
+                    continue;
+                }
+
+                Resolve(p, seq, duplicate, failed);
+                duplicates += duplicate ? 1 : 0;
+                foreach (var (follower, _) in followers.Where(f => ReferenceEquals(f.Primary, p)))
+                {
+                    Resolve(follower, seq, duplicate: true, failed);
+                    duplicates++;
+                }
+            }
+
+            log._stats.Duplicates(duplicates);
+
+            if (waiting.Count > 0)
+            {
+                Defer(waiting);
+            }
+        }
+
+        private void Resolve(PendingEvent p, long seq, bool duplicate, List<(PendingRange Range, Exception Error)> failed)
+        {
+            var failure = failed.FirstOrDefault(f => f.Range.Contains(seq));
+            if (failure.Error is not null)
+            {
+                p.Operation.Fail(new EventLogUnavailableException($"Event {seq} of stream '{stream}' is durable but could not be handed off to the delivery queue.", failure.Error));
+            }
+            else
+            {
+                p.Operation.Complete(p.Index, new AppendedEvent(p.Event.Id, stream, seq, duplicate));
+            }
+        }
+
+        private async Task FlushAsync()
+        {
+            try
+            {
+                await log._writePipeline.ExecuteAsync(
+                    async ct =>
+                    {
+                        _head ??= await LoadHeadAsync(ct);
+                        var remaining = PendingRange.Without(_head.Pending, _handedOff);
+                        if (remaining.Count == _head.Pending.Count || _head.ETag is not { } etag)
+                        {
+                            _handedOff.Clear();
+                            return;
+                        }
+
+                        try
+                        {
+                            var head = _head with { Pending = remaining };
+                            var response = await log._store.WriteTable(_head.Bucket).UpdateEntityAsync(
+                                EventLogLayout.Head(head, log._timeProvider.GetUtcNow()), etag, TableUpdateMode.Replace, ct);
+                            _head = head with { ETag = response.Headers.ETag };
+                            _handedOff.Clear();
+                        }
+                        catch (RequestFailedException e) when (e.Status == 412)
+                        {
+                            _head = null;
+                            throw new EventLogConflictException($"The head of stream '{stream}' changed (HTTP 412).");
+                        }
+                        catch (Exception e) when (e is not EventLogConflictException)
+                        {
+                            _head = null;
+                            throw;
+                        }
+                    },
+                    CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // The ranges stay in the outbox; the next commit removes them, or the sweep hands them off again.
+                EventLogLog.FlushFailed(log._logger, stream, e);
+                _flushFailed = true;
+            }
+        }
+
+        private async Task RecoverAsync(RecoveryRequest request)
+        {
+            try
+            {
+                _head = await log._writePipeline.ExecuteAsync(async ct => await LoadHeadAsync(ct), CancellationToken.None);
+                var count = 0;
+                foreach (var range in _head.Pending.Where(r => r.Since <= request.Cutoff && !_handedOff.Any(h => h.SameRange(r))).ToList())
+                {
+                    try
+                    {
+                        await log.HandOffAsync(stream, range);
+                        _handedOff.Add(range);
+                        count++;
+                        log._stats.ReHandedOff();
+                        EventLogLog.ReHandedOff(log._logger, stream, range.First, range.Last, "outbox sweep");
+                    }
+                    catch (Exception e)
+                    {
+                        EventLogLog.HandOffFailed(log._logger, stream, range.First, range.Last, e);
+                    }
+                }
+
+                request.Completion.TrySetResult(count);
+            }
+            catch (Exception e)
+            {
+                request.Completion.TrySetException(e);
+            }
+        }
+
+        private async Task ReportAsync(AheadReport report)
+        {
+            try
+            {
+                var head = await log._writePipeline.ExecuteAsync(
+                    async ct =>
+                    {
+                        _head = await LoadHeadAsync(ct);
+                        if (_head.Generation == report.Generation && _head.LastSeq < report.Seq)
+                        {
+                            await StartGenerationAsync(_head, report.Seq, "seen by a reader", ct);
+                        }
+
+                        return _head;
+                    },
+                    CancellationToken.None);
+                report.Completion.TrySetResult(head);
+            }
+            catch (Exception e)
+            {
+                report.Completion.TrySetException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using Azure;
+using Azure.Data.Tables;
+using FunctionsDashboard.Relay;
+
+namespace FunctionsDashboard.EventLog;
+
+public sealed partial class EventLogWriter
+{
+    private sealed partial class StreamWriter
+    {
+        /// <summary>
+        /// Reads the stream's live head: from the directory's bucket along sealed heads. A new stream is listed in the
+        /// directory first (the first instance's bucket wins). A head not stored yet (new stream, or a rollover that
+        /// crashed after sealing) comes back without ETag, and the next commit adds it. Then the rollback checks: a head
+        /// behind what this instance acknowledged, or segments stored beyond the head, start a new generation.
+        /// </summary>
+        private async Task<HeadRow> LoadHeadAsync(CancellationToken cancellationToken)
+        {
+            var store = log._store;
+            var directory = await store.Directory.GetAsync(stream, cancellationToken);
+            if (directory is null)
+            {
+                var today = store.Today;
+                await store.EnsureTableAsync(today, cancellationToken);
+                directory = await store.Directory.CreateAsync(HeadRow.New(stream, today, 0, 1), cancellationToken);
+            }
+
+            var head = await store.FindHeadAsync(stream, directory.Bucket, forWrite: true, cancellationToken);
+            if (head is null)
+            {
+                // Listed but no head: its first commit is still to come, or its bucket is gone (idle for longer than
+                // retention, or storage lost it): continue from what the directory knows.
+                var day = directory.Bucket >= store.FirstRetainedDay ? directory.Bucket : store.Today;
+                await store.EnsureTableAsync(day, cancellationToken);
+                List<BucketStart> buckets = directory.Buckets.Any(b => b.Day == day) ? [.. directory.Buckets] : [.. directory.Buckets, new BucketStart(day, directory.LastSeq + 1)];
+                head = new HeadRow(stream, day, directory.LastSeq, directory.Generation, directory.Epoch, [], buckets, null, null);
+            }
+            else if (head.Next is { } next)
+            {
+                // A rollover sealed this head but crashed before writing its successor: the next commit adds it.
+                await store.EnsureTableAsync(next, cancellationToken);
+                head = store.Successor(head, next);
+            }
+
+            return await CheckRollbackAsync(head, cancellationToken);
+        }
+
+        /// <summary>Detects a log that lost its tail; when it did, starts a new generation (and says so loudly).</summary>
+        private async Task<HeadRow> CheckRollbackAsync(HeadRow head, CancellationToken cancellationToken)
+        {
+            long known = 0;
+            string? evidence = null;
+            if (_acknowledged is { } acked && (head.Epoch < acked.Epoch || (head.Epoch == acked.Epoch && head.LastSeq < acked.LastSeq)))
+            {
+                known = acked.LastSeq;
+                evidence = "acknowledged by this instance";
+            }
+
+            await foreach (var segment in log._store.SegmentsFromAsync(stream, head.Bucket, head.LastSeq + 1, 100, cancellationToken))
+            {
+                if (segment.Last > known)
+                {
+                    known = segment.Last;
+                    evidence = "stored in a segment beyond the head";
+                }
+            }
+
+            if (evidence is null)
+            {
+                return head;
+            }
+
+            return await StartGenerationAsync(head, known, evidence, cancellationToken);
+        }
+
+        /// <summary>
+        /// Starts a new generation after a detected rollback: the counter continues after the highest seq known to have
+        /// existed, so no position is ever given to a second event, and readers of the old generation get a reset.
+        /// </summary>
+        private async Task<HeadRow> StartGenerationAsync(HeadRow head, long knownSeq, string evidence, CancellationToken cancellationToken)
+        {
+            var epoch = Math.Max(head.Epoch, _acknowledged?.Epoch ?? 0) + 1;
+            var fresh = head with { Generation = EventLogLayout.NewGeneration(epoch), Epoch = epoch, LastSeq = Math.Max(head.LastSeq, knownSeq) };
+            var table = log._store.WriteTable(head.Bucket);
+            var entity = EventLogLayout.Head(fresh, log._timeProvider.GetUtcNow());
+            try
+            {
+                var response = head.ETag is { } etag
+                    ? await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken)
+                    : await table.AddEntityAsync(entity, cancellationToken);
+                fresh = fresh with { ETag = response.Headers.ETag };
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                _head = null;
+                throw new EventLogConflictException($"The head of stream '{stream}' changed while starting a new generation (HTTP {e.Status}).");
+            }
+
+            EventLogLog.RollbackDetected(log._logger, stream, head.LastSeq, head.Generation, knownSeq, evidence, fresh.Generation, fresh.LastSeq + 1);
+            _head = fresh;
+            _acknowledged = fresh;
+            try
+            {
+                await log._store.Directory.WriteAsync(fresh, cancellationToken);
+            }
+            catch (RequestFailedException)
+            {
+                log._store.Directory.Publish(fresh);
+            }
+
+            return fresh;
+        }
+
+        /// <summary>The first commit of a new UTC day moves the head into that day's bucket (seal, then successor).</summary>
+        private async Task RollOverIfDueAsync(CancellationToken cancellationToken)
+        {
+            var head = _head!;
+            var today = log._store.Today;
+            if (head.Bucket >= today || head.ETag is null)
+            {
+                return; // a head not stored yet stays where the directory points until it is
+            }
+
+            try
+            {
+                _head = await log._store.MoveHeadAsync(head, today, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                _head = null;
+                throw new EventLogConflictException($"The head of stream '{stream}' moved while rolling over (HTTP {e.Status}).");
+            }
+
+            EventLogLog.RolledOver(log._logger, stream, EventLogLayout.DayText(head.Bucket), EventLogLayout.DayText(today), head.LastSeq);
+            try
+            {
+                await log._store.Directory.WriteAsync(_head, cancellationToken);
+            }
+            catch (RequestFailedException)
+            {
+                log._store.Directory.Publish(_head);
+            }
+        }
+    }
+}
