@@ -25,26 +25,27 @@ public sealed class StreamTokens(StreamSigningKey key, IOptions<AccessOptions> o
     private const string SourceClaim = "src";
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
+    private SigningCache? _signing;
+
     /// <summary>Mints a token for <paramref name="identity"/> that reads <paramref name="readable"/>.</summary>
+    /// <remarks>Written by <see cref="FunctionsDashboard.SignalR.SignalRSigningKey.CreateToken"/> with the sub-key built once (negotiate's hot path, docs/benchmarks.md).</remarks>
     public string Mint(CallerIdentity identity, StreamSet readable)
     {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        var descriptor = new SecurityTokenDescriptor
+        var root = key.Bytes;
+        var signing = _signing is { } cached && ReferenceEquals(cached.Root, root) ? cached.Key : null;
+        if (signing is null)
         {
-            Issuer = Audience,
-            Audience = Audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now + options.Value.StreamTokenLifetime,
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = identity.UserId ?? "anonymous",
-                [StreamsClaim] = readable.Key,
-                [SourceClaim] = identity.Source,
-            },
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key.For("stream-token")), SecurityAlgorithms.HmacSha256),
-        };
-        return Handler.CreateToken(descriptor);
+            signing = FunctionsDashboard.SignalR.SignalRSigningKey.FromBytes(key.For("stream-token"));
+            _signing = new SigningCache(root, signing);
+        }
+
+        return signing.CreateToken(Audience, timeProvider.GetUtcNow(), options.Value.StreamTokenLifetime,
+        [
+            new("iss", Audience),
+            new("sub", identity.UserId ?? "anonymous"),
+            new(StreamsClaim, readable.Key),
+            new(SourceClaim, identity.Source),
+        ]);
     }
 
     /// <summary>The identity and readable streams of a valid token; null when it is not one (forged, expired, malformed).</summary>
@@ -84,4 +85,6 @@ public sealed class StreamTokens(StreamSigningKey key, IOptions<AccessOptions> o
         var identity = source == "anonymous" || sub is null ? CallerIdentity.Anonymous : new CallerIdentity(sub, [], [], "stream-token");
         return (identity, StreamSet.Of(patterns.Select(p => p!.Value)));
     }
+
+    private sealed record SigningCache(byte[] Root, FunctionsDashboard.SignalR.SignalRSigningKey Key);
 }

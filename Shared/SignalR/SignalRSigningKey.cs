@@ -23,10 +23,15 @@ public sealed class SignalRSigningKey
     private readonly byte[] _keyBytes;
     private readonly byte[] _encodedHeader;
 
-    private SignalRSigningKey(string keyId, string key)
+    private SignalRSigningKey(string? keyId, string key)
+        : this(keyId, Encoding.UTF8.GetBytes(key))
+    {
+    }
+
+    private SignalRSigningKey(string? keyId, byte[] keyBytes)
     {
         KeyId = keyId;
-        _keyBytes = Encoding.UTF8.GetBytes(key);
+        _keyBytes = keyBytes;
         SecurityKey = new SymmetricSecurityKey(_keyBytes) { KeyId = keyId };
         Credentials = new SigningCredentials(SecurityKey, SecurityAlgorithms.HmacSha256);
         var header = new ArrayBufferWriter<byte>();
@@ -34,7 +39,11 @@ public sealed class SignalRSigningKey
         {
             json.WriteStartObject();
             json.WriteString("alg", "HS256");
-            json.WriteString("kid", keyId);
+            if (keyId is not null)
+            {
+                json.WriteString("kid", keyId);
+            }
+
             json.WriteString("typ", "JWT");
             json.WriteEndObject();
         }
@@ -42,8 +51,8 @@ public sealed class SignalRSigningKey
         _encodedHeader = Encoding.ASCII.GetBytes(Base64Url.EncodeToString(header.WrittenSpan));
     }
 
-    /// <summary>The <c>kid</c> tokens signed with this key carry.</summary>
-    public string KeyId { get; }
+    /// <summary>The <c>kid</c> tokens signed with this key carry (none when null).</summary>
+    public string? KeyId { get; }
 
     /// <summary>The key, for validation.</summary>
     public SymmetricSecurityKey SecurityKey { get; }
@@ -53,6 +62,9 @@ public sealed class SignalRSigningKey
 
     /// <summary>A plain access key (kid = <see cref="AccessKeyId"/>).</summary>
     public static SignalRSigningKey FromAccessKey(string accessKey) => new(AccessKeyId(accessKey), accessKey);
+
+    /// <summary>Any HS256 key given as bytes (e.g. the stream-token key), with an optional <c>kid</c>.</summary>
+    public static SignalRSigningKey FromBytes(byte[] key, string? keyId = null) => new(keyId, key);
 
     /// <summary>A key the Service issued (<c>GET /api/v1/auth/accessKey</c> → <c>{KeyId, AccessKey}</c>).</summary>
     public static SignalRSigningKey Issued(string keyId, string accessKey) => new(keyId, accessKey);

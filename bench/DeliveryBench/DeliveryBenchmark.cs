@@ -127,6 +127,7 @@ internal static class DeliveryBenchmark
     {
         var run = new LatencyRun(settings.Clients, settings.Rate, settings.Warmup, settings.Duration);
         var stream = StreamName.From("/bench/" + topic);
+        await PublishToAppAsync(http, server, topic, -1); // the stream must exist before SSE clients can name it
         await using var clients = await run.ConnectSseAsync(http, new Uri(server.Address, $"/api/events?stream={Uri.EscapeDataString(stream)}"), e => e.GetProperty("data"));
         return await run.RunAsync("sse", n => PublishToAppAsync(http, server, topic, n));
     }
