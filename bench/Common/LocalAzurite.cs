@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace FunctionsDashboard.Bench;
+namespace FunctionsDashboard.Bench.Common;
 
 /// <summary>A private in-memory Azurite from the repository's node_modules, on free loopback ports.</summary>
 internal sealed class LocalAzurite : IAsyncDisposable

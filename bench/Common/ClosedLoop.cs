@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace FunctionsDashboard.Bench;
+namespace FunctionsDashboard.Bench.Common;
 
 /// <summary>A closed-loop load generator: <c>concurrency</c> workers, each sending its next operation when the last one ended.</summary>
 internal static class ClosedLoop

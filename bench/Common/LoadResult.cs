@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FunctionsDashboard.Bench;
+namespace FunctionsDashboard.Bench.Common;
 
 /// <summary>Latencies (ms) and failures of one closed-loop run.</summary>
 internal sealed class LoadResult(string workload, int concurrency, TimeSpan elapsed, List<double> latencies, int failures)
