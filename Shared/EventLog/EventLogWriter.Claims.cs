@@ -233,20 +233,7 @@ public sealed partial class EventLogWriter
         private async Task FenceAsync(CancellationToken cancellationToken)
         {
             var head = _head!;
-            var table = log._store.WriteTable(head.Bucket);
-            var entity = EventLogLayout.Head(head, log._timeProvider.GetUtcNow());
-            try
-            {
-                var response = head.ETag is { } etag
-                    ? await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken)
-                    : await table.AddEntityAsync(entity, cancellationToken);
-                _head = head with { ETag = response.Headers.ETag };
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-                _head = null;
-                throw new EventLogConflictException($"The head of stream '{stream}' changed while fencing (HTTP {e.Status}).");
-            }
+            _head = await WriteHeadAsync(head, head, "fencing", cancellationToken);
         }
 
         /// <summary>What became of the events of one commit attempt, across its tries.</summary>

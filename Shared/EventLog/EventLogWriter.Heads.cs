@@ -74,6 +74,28 @@ public sealed partial class EventLogWriter
         }
 
         /// <summary>
+        /// Writes <paramref name="row"/> over the head as it was read (<paramref name="read"/>): conditioned on its ETag, or
+        /// an add when it was new. Returns the row with its new ETag; a conflict forgets the cached head and throws.
+        /// </summary>
+        private async Task<HeadRow> WriteHeadAsync(HeadRow read, HeadRow row, string doing, CancellationToken cancellationToken)
+        {
+            var table = log._store.WriteTable(read.Bucket);
+            var entity = EventLogLayout.Head(row, log._timeProvider.GetUtcNow());
+            try
+            {
+                var response = read.ETag is { } etag
+                    ? await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken)
+                    : await table.AddEntityAsync(entity, cancellationToken);
+                return row with { ETag = response.Headers.ETag };
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                _head = null;
+                throw new EventLogConflictException($"The head of stream '{stream}' changed while {doing} (HTTP {e.Status}).");
+            }
+        }
+
+        /// <summary>
         /// Starts a new generation after a detected rollback: the counter continues after the highest seq known to have
         /// existed, so no position is ever given to a second event, and readers of the old generation get a reset.
         /// </summary>
@@ -81,20 +103,7 @@ public sealed partial class EventLogWriter
         {
             var epoch = Math.Max(head.Epoch, _acknowledged?.Epoch ?? 0) + 1;
             var fresh = head with { Generation = EventLogLayout.NewGeneration(epoch), Epoch = epoch, LastSeq = Math.Max(head.LastSeq, knownSeq) };
-            var table = log._store.WriteTable(head.Bucket);
-            var entity = EventLogLayout.Head(fresh, log._timeProvider.GetUtcNow());
-            try
-            {
-                var response = head.ETag is { } etag
-                    ? await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken)
-                    : await table.AddEntityAsync(entity, cancellationToken);
-                fresh = fresh with { ETag = response.Headers.ETag };
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-                _head = null;
-                throw new EventLogConflictException($"The head of stream '{stream}' changed while starting a new generation (HTTP {e.Status}).");
-            }
+            fresh = await WriteHeadAsync(head, fresh, "starting a new generation", cancellationToken);
 
             EventLogLog.RollbackDetected(log._logger, stream, head.LastSeq, head.Generation, knownSeq, evidence, fresh.Generation, fresh.LastSeq + 1);
             _head = fresh;
