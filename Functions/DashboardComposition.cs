@@ -1,6 +1,7 @@
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.Hub;
+using FunctionsDashboard.Observability;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Sse;
@@ -19,6 +20,7 @@ public static class DashboardComposition
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddDashboardCore();   // options, TimeProvider, storage, readiness, health
+        builder.AddDashboardTelemetry(); // host.json log levels in-process; traces/metrics/logs to OTLP or App Insights when configured
         builder.AddSignalRService();  // SignalR Service protocol: connection string, tokens, REST client
         builder.AddConnectionRegistry(); // connection registry (Table), heartbeats, presence counts
         builder.AddDashboardHub();    // statically declared hub handlers, frozen before ready; upstream dispatch

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FunctionsDashboard.Relay;
 
 namespace FunctionsDashboard.EventLog;
@@ -17,6 +18,14 @@ namespace FunctionsDashboard.EventLog;
 /// <param name="Data">The data.</param>
 public sealed record DashboardEvent(string Id, long Seq, string Stream, string Type, string Source, string? Subject, DateTimeOffset? Time, JsonElement Data)
 {
+    /// <summary>
+    /// The W3C traceparent of the event's trace (JSON <c>traceparent</c>, left out when there is none), so a dashboard can
+    /// link to the trace of the event's journey (docs/observability.md).
+    /// </summary>
+    [JsonPropertyName("traceparent")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Traceparent { get; init; }
+
     /// <summary>Projects a stored event.</summary>
-    public static DashboardEvent From(StoredEvent e) => new(e.Id, e.Seq, e.Stream, e.Type, e.Source, e.Subject, e.Time, e.Data);
+    public static DashboardEvent From(StoredEvent e) => new(e.Id, e.Seq, e.Stream, e.Type, e.Source, e.Subject, e.Time, e.Data) { Traceparent = e.Traceparent };
 }

@@ -10,6 +10,7 @@ public sealed partial class EventLogWriter
     {
         private async Task CommitAsync(List<PendingEvent> batch)
         {
+            using var span = Observability.DashboardTelemetry.StartCommit(stream, batch.Select(p => p.Event)); // docs/observability.md
             // A repeated id inside the batch (two requests racing, or one batch repeating an id) is one event: the first wins.
             var primaries = new List<PendingEvent>(batch.Count);
             var followers = new List<(PendingEvent Follower, PendingEvent Primary)>();

@@ -7,14 +7,14 @@ namespace FunctionsDashboard.EventLog;
 
 /// <summary>
 /// The bytes of a segment: a JSON array with one object per event, in seq order:
-/// <c>{"i":id,"t":type,"s":source,"j":subject,"m":time,"c":1 (CloudEvents),"b":1 (Base64 data),"d":data}</c> or, for
+/// <c>{"i":id,"t":type,"s":source,"j":subject,"m":time,"c":1 (CloudEvents),"b":1 (Base64 data),"p":traceparent,"q":tracestate,"d":data}</c> or, for
 /// data kept in a blob, <c>"x":"container/blob"</c> instead of <c>"d"</c>. Data is the event's raw JSON, unescaped.
 /// </summary>
 internal static class SegmentCodec
 {
     /// <summary>What an event adds to a segment, roughly (for batching; the writer checks the real size).</summary>
     public static int Cost(IncomingEvent e, bool spilled) =>
-        64 + e.Id.Length + e.Type.Length + e.Source.Length + (e.Subject?.Length ?? 0) + (spilled ? 128 : e.Data.Length);
+        64 + e.Id.Length + (e.Traceparent?.Length ?? 0) + (e.Tracestate?.Length ?? 0) + e.Type.Length + e.Source.Length + (e.Subject?.Length ?? 0) + (spilled ? 128 : e.Data.Length);
 
     public static byte[] Encode(IReadOnlyList<(IncomingEvent Event, string? Blob)> events)
     {
@@ -47,6 +47,16 @@ internal static class SegmentCodec
                 if (e.DataIsBase64)
                 {
                     writer.WriteNumber("b", 1);
+                }
+
+                if (e.Traceparent is not null)
+                {
+                    writer.WriteString("p", e.Traceparent);
+                }
+
+                if (e.Tracestate is not null)
+                {
+                    writer.WriteString("q", e.Tracestate);
                 }
 
                 if (blob is not null)
@@ -99,7 +109,11 @@ internal static class SegmentCodec
 
     /// <summary>The stored form of an event just committed (the commit listeners' view; no re-read).</summary>
     public static StoredEvent ToStoredEvent(IncomingEvent e, string stream, long seq, DateTimeOffset committedAt) =>
-        new(e.Id, seq, stream, e.Type, e.Source, e.Subject, e.Time, e.Data.IsEmpty ? default : JsonElement.Parse(e.Data.Span), e.DataIsBase64, committedAt);
+        new(e.Id, seq, stream, e.Type, e.Source, e.Subject, e.Time, e.Data.IsEmpty ? default : JsonElement.Parse(e.Data.Span), e.DataIsBase64, committedAt)
+        {
+            Traceparent = e.Traceparent,
+            Tracestate = e.Tracestate,
+        };
 
     private static StoredEvent ToStoredEvent(SegmentRow segment, long seq, JsonElement item, JsonElement data) =>
         new(item.GetProperty("i").GetString()!,
@@ -111,5 +125,9 @@ internal static class SegmentCodec
             item.TryGetProperty("m", out var m) ? DateTimeOffset.Parse(m.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null,
             data,
             item.TryGetProperty("b", out _),
-            segment.CommittedAt);
+            segment.CommittedAt)
+        {
+            Traceparent = item.TryGetProperty("p", out var p) ? p.GetString() : null,
+            Tracestate = item.TryGetProperty("q", out var q) ? q.GetString() : null,
+        };
 }

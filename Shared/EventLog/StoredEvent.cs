@@ -26,4 +26,11 @@ public sealed record StoredEvent(
     DateTimeOffset? Time,
     JsonElement Data,
     bool DataIsBase64,
-    DateTimeOffset CommittedAt);
+    DateTimeOffset CommittedAt)
+{
+    /// <summary>The W3C traceparent of the event's trace (see docs/observability.md); null for events stored before it was kept.</summary>
+    public string? Traceparent { get; init; }
+
+    /// <summary>The W3C tracestate that came with <see cref="Traceparent"/>, if any.</summary>
+    public string? Tracestate { get; init; }
+}

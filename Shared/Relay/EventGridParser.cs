@@ -144,11 +144,19 @@ internal static class EventGridParser
                 : isBase64
                     ? Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Convert.ToBase64String(e.Data.ToMemory().Span)))
                     : e.Data.ToMemory();
-            items.Add(new IncomingEvent(e.Id, StreamName.From(e.Source), e.Type, e.Source, e.Subject, e.Time, data, isBase64, EventSchema.CloudEvents));
+            items.Add(new IncomingEvent(e.Id, StreamName.From(e.Source), e.Type, e.Source, e.Subject, e.Time, data, isBase64, EventSchema.CloudEvents)
+            {
+                // The distributed-tracing extension: a valid traceparent continues the publisher's trace (docs/observability.md).
+                Traceparent = Observability.TraceContext.Valid(Extension(e, Observability.TraceContext.TraceparentAttribute)),
+                Tracestate = Observability.TraceContext.Bounded(Extension(e, Observability.TraceContext.TracestateAttribute)),
+            });
         }
 
         return new ParsedWebhookBody.Events(items, EventSchema.CloudEvents);
     }
+
+    private static string? Extension(CloudEvent e, string name) =>
+        e.ExtensionAttributes.TryGetValue(name, out var value) ? value as string : null;
 
     private static string? Check(string? id, string? type, string? source, string? subject)
     {

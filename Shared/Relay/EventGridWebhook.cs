@@ -111,9 +111,10 @@ public sealed class EventGridWebhook(
             return Unavailable($"The app is not ready: {readiness.Reason}", null);
         }
 
+        using var spans = Observability.DashboardTelemetry.StartWebhook(events); // each event's trace: its traceparent, or a new one
         try
         {
-            var result = await eventLog.AppendAsync(events, cancellationToken);
+            var result = await eventLog.AppendAsync(spans.Events, cancellationToken);
             return new WebhookOutcome.Acknowledged(new EventGridAck(result.Accepted, result.Duplicates, result.Events));
         }
         catch (EventLogUnavailableException e)

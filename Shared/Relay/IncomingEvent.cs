@@ -29,4 +29,11 @@ public sealed record IncomingEvent(
     DateTimeOffset? Time,
     ReadOnlyMemory<byte> Data,
     bool DataIsBase64,
-    EventSchema Schema);
+    EventSchema Schema)
+{
+    /// <summary>The W3C traceparent of the event's trace (CloudEvents distributed-tracing extension, or set by the webhook).</summary>
+    public string? Traceparent { get; init; }
+
+    /// <summary>The W3C tracestate that came with <see cref="Traceparent"/>, if any.</summary>
+    public string? Tracestate { get; init; }
+}

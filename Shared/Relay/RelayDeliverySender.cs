@@ -54,6 +54,7 @@ internal sealed class RelayDeliverySender
     /// <summary>Sends <paramref name="batch"/> (one stream, ascending consecutive seqs) and settles each of its events.</summary>
     public async Task<BatchResult> SendAsync(IReadOnlyList<StoredEvent> batch, CancellationToken cancellationToken)
     {
+        using var span = Observability.DashboardTelemetry.StartDelivery(batch, _timeProvider); // docs/observability.md
         var stream = batch[0].Stream;
         var targets = await _audience.TargetsForAsync(stream, cancellationToken);
         var (error, attempts) = await TrySendAsync(batch, targets, cancellationToken);

@@ -22,10 +22,18 @@ public sealed class RelayStats(TimeProvider timeProvider)
     private long _sends;
 
     /// <summary>New events written to the log.</summary>
-    public void Accepted(long count) => Interlocked.Add(ref _accepted, count);
+    public void Accepted(long count)
+    {
+        Interlocked.Add(ref _accepted, count);
+        Observability.DashboardMetrics.EventsAccepted.Add(count);
+    }
 
     /// <summary>Events whose id was already in the log (redeliveries).</summary>
-    public void Duplicates(long count) => Interlocked.Add(ref _duplicates, count);
+    public void Duplicates(long count)
+    {
+        Interlocked.Add(ref _duplicates, count);
+        Observability.DashboardMetrics.EventsDuplicate.Add(count);
+    }
 
     /// <summary>One event-log transaction committed.</summary>
     public void Committed() => Interlocked.Increment(ref _commits);
@@ -46,16 +54,28 @@ public sealed class RelayStats(TimeProvider timeProvider)
     public void Delivered(long count) => Interlocked.Add(ref _delivered, count);
 
     /// <summary>Delivery tries that failed and were retried (delivery function).</summary>
-    public void Retried() => Interlocked.Increment(ref _retried);
+    public void Retried()
+    {
+        Interlocked.Increment(ref _retried);
+        Observability.DashboardMetrics.DeliveryRetries.Add(1);
+    }
 
     /// <summary>Events dead-lettered: retries ran out, the error was not retryable, or their message was poisoned.</summary>
-    public void DeadLettered(long count) => Interlocked.Add(ref _deadLettered, count);
+    public void DeadLettered(long count)
+    {
+        Interlocked.Add(ref _deadLettered, count);
+        Observability.DashboardMetrics.DeadLetters.Add(count);
+    }
 
     /// <summary>Events pushed again although they had been delivered (kept for the accounting; the per-stream sender does not do that).</summary>
     public void DeliveredAgain(long count) => Interlocked.Add(ref _deliveredAgain, count);
 
     /// <summary>Dead-lettered events taken out of the dead-letter store and queued again (re-drive).</summary>
-    public void Redriven(long count) => Interlocked.Add(ref _redriven, count);
+    public void Redriven(long count)
+    {
+        Interlocked.Add(ref _redriven, count);
+        Observability.DashboardMetrics.Redrives.Add(count);
+    }
 
     /// <summary>One hub message sent to one target for the first time (its retries count in <see cref="Retried"/>).</summary>
     public void Sent() => Interlocked.Increment(ref _sends);

@@ -120,6 +120,7 @@ public sealed partial class SignalRRestClient(
     private async Task<HttpStatusCode> AttemptAsync(HttpMethod method, string path, string query, object? body, HttpStatusCode[] ok, CancellationToken cancellationToken)
     {
         var url = new Uri($"{signalROptions.Value.Connection.ServerEndpoint.AbsoluteUri.TrimEnd('/')}/api/hubs/{Hub}{path}?api-version={ApiVersion}{query}");
+        using var span = Observability.DashboardTelemetry.StartSignalRRest(method.Method, path);
         using var request = new HttpRequestMessage(method, url);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.CreateRestTokenAsync(url, cancellationToken));
         if (body is not null)
@@ -127,7 +128,19 @@ public sealed partial class SignalRRestClient(
             request.Content = JsonContent.Create(body, options: JsonSerializerOptions.Web);
         }
 
-        using var response = await http.SendAsync(request, cancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            Observability.DashboardTelemetry.Fail(span, e);
+            throw;
+        }
+
+        using var _ = response;
+        span?.SetTag("http.response.status_code", (int)response.StatusCode);
         if (ok.Contains(response.StatusCode))
         {
             return response.StatusCode;
@@ -136,6 +149,7 @@ public sealed partial class SignalRRestClient(
         var detail = await ReadErrorAsync(response, cancellationToken);
         var retryAfter = RetryAfter(response);
         Log.RestFailed(logger, method.Method, path, (int)response.StatusCode, detail);
+        span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, $"HTTP {(int)response.StatusCode}");
         throw new SignalRRestException(response.StatusCode, $"SignalR Service answered {(int)response.StatusCode} to {method.Method} {path}: {detail}", retryAfter);
     }
 

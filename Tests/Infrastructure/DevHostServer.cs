@@ -24,13 +24,17 @@ public sealed class DevHostServer : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    /// <summary>Starts DevHost against <paramref name="storageConnectionString"/> with extra settings (highest priority).</summary>
+    /// <summary>
+    /// Starts DevHost against <paramref name="storageConnectionString"/> with extra settings (highest priority, added after
+    /// the composition ran); <paramref name="extraArgs"/> are command-line arguments, seen while the composition runs.
+    /// </summary>
     public static async Task<DevHostServer> StartAsync(
         string storageConnectionString,
         IDictionary<string, string?>? settings = null,
         bool waitUntilReady = true,
         Action<WebApplicationBuilder>? configure = null,
-        int? fixedPort = null)
+        int? fixedPort = null,
+        IEnumerable<string>? extraArgs = null)
     {
         // A fixed free port (not 0) so the local SignalR connection string can name it before the server starts.
         var port = fixedPort ?? AzuriteFixture.FreePort();
@@ -49,7 +53,7 @@ public sealed class DevHostServer : IAsyncDisposable
 
         var app = DevHostApplication.Create(
             // The committed sample, not a developer's local.settings.json: tests must not depend on a machine's settings.
-            ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", RepoPaths.Root, "--DevHost:SettingsFile", "local.settings.sample.json"],
+            ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", RepoPaths.Root, "--DevHost:SettingsFile", "local.settings.sample.json", .. extraArgs ?? []],
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(all);
