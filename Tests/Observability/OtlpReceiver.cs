@@ -30,6 +30,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public ConcurrentQueue<string> ContentTypes { get; } = new();
 
+    public ConcurrentQueue<string> Errors { get; } = new();
+
     public static async Task<OtlpReceiver> StartAsync()
     {
         var port = AzuriteFixture.FreePort();
@@ -46,9 +48,17 @@ public sealed class OtlpReceiver : IAsyncDisposable
             receiver.Requests.AddOrUpdate(signal, 1, (_, n) => n + 1);
             if (signal == "traces")
             {
-                foreach (var span in OtlpTraceReader.Read(buffer.ToArray()))
+                try
                 {
-                    receiver.Spans.Enqueue(span);
+                    foreach (var span in OtlpTraceReader.Read(buffer.ToArray()))
+                    {
+                        receiver.Spans.Enqueue(span);
+                    }
+                }
+                catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException)
+                {
+                    receiver.Errors.Enqueue(e.Message);
+                    return Results.BadRequest();
                 }
             }
 

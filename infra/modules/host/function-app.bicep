@@ -187,7 +187,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
 
-    // Telemetry with Entra ID: the component has local auth off.
+    // Telemetry with Entra ID: the component has local auth off. The host (host.json telemetryMode OpenTelemetry) and
+    // the worker's Azure Monitor exporter (Shared/Observability, docs/observability.md) both read these two settings.
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
