@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Functions.Hosting;
@@ -26,7 +27,8 @@ public sealed class NegotiateFunction(
     Readiness readiness,
     StreamAccess access,
     StreamTokens streamTokens,
-    SubscriptionGroups groups)
+    SubscriptionGroups groups,
+    DiagnosticsActivity? diagnostics = null)
 {
     /// <summary>App Service authentication's principal id header (trusted only when that feature is on: it strips forged ones).</summary>
     public const string PrincipalIdHeader = AppServicePrincipal.IdHeader;
@@ -92,6 +94,7 @@ public sealed class NegotiateFunction(
         var outcome = negotiator.Negotiate(decision.Identity.UserId, sseUrl, [new Claim(SubscriptionGroups.GroupClaim, group)], allowAnonymous: true, sseToken);
         if (outcome.Response is not null)
         {
+            diagnostics?.Negotiated(); // self-check: a connected upstream event should follow
             response.Cookies.Append(StreamTokens.CookieName, sseToken, new CookieOptions
             {
                 HttpOnly = true,
