@@ -237,6 +237,8 @@ public sealed partial class DiagnosticsActivity : IDisposable
         {
             snapshot = SnapshotLocked();
             _dirty = false;
+            _written = true;
+            _lastWrite = _time.GetTimestamp(); // the interval counts from the write's start
         }
 
         try
@@ -259,8 +261,6 @@ public sealed partial class DiagnosticsActivity : IDisposable
             lock (_gate)
             {
                 _writing = false;
-                _written = true;
-                _lastWrite = _time.GetTimestamp();
                 if (_dirty)
                 {
                     ChangedLocked();
