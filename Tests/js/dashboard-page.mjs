@@ -124,7 +124,6 @@ try {
     await shown(["before-1", "before-2", "during-1", "during-2", "after-1"]);
     await transport("signalr");
     await report("reconnected");
-  }
   } else if (scenario === "charts") {
     await publish(["chart-0"]);               // Event Grid has delivered: the self-check's event-grid check is ok
     await shown(["chart-0"]);

@@ -8,7 +8,7 @@ const PAD = 3;
 
 /** The last `capacity` samples of one quantity; `null` is a gap (no sample that second). */
 export class Series {
-  constructor(capacity = 120) {
+  constructor(capacity = 60) {
     this.capacity = capacity;
     this.values = [];
   }
