@@ -1,8 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Diagnostics;
+using FunctionsDashboard.SignalR;
+using FunctionsDashboard.Tests.SignalR;
 using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +21,8 @@ namespace FunctionsDashboard.Tests.Diagnostics;
 public sealed class DiagnosticsFunctionTests(AzuriteFixture azurite)
 {
     private const string AdminKey = "local-dev-admin-key";
+    private const string EntraKey = "local-entra-signing-key-for-tests-0123456789";
+    private const string EntraAppServer = "11111111-2222-3333-4444-555555555555";
 
     private static readonly Dictionary<string, string?> FastTimings = new()
     {
@@ -114,6 +119,38 @@ public sealed class DiagnosticsFunctionTests(AzuriteFixture azurite)
         Assert.Equal("fail", report.GetProperty("status").GetString());
         Assert.DoesNotContain(DevHostServer.LocalAccessKey, report.GetRawText(), StringComparison.Ordinal);
         Assert.Equal("ok", Check(report, StorageCheck.CheckName).GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData(EntraAppServer, "ok")]
+    [InlineData("someone-without-the-role", "fail")]
+    public async Task EntraAuth_SignalRKeyJudgesTheIdentity(string objectId, string expected)
+    {
+        var port = AzuriteFixture.FreePort();
+        await using var server = await DevHostServer.StartAsync(
+            azurite.ConnectionString,
+            new Dictionary<string, string?>(FastTimings)
+            {
+                ["AzureSignalRConnectionString"] = $"Endpoint=http://127.0.0.1:{port}{DevHostApplication.LocalSignalRPath};AuthType=azure.msi;ClientId=test-identity;Version=1.0;",
+                ["LocalSignalR:DisableLocalAuth"] = "true",
+                ["LocalSignalR:Entra:SigningKey"] = EntraKey,
+                ["LocalSignalR:Entra:AppServerObjectIds:0"] = EntraAppServer,
+            },
+            waitUntilReady: false,
+            builder => builder.Services.AddSingleton(new SignalRCredential(new FakeEntraCredential(EntraKey, objectId))),
+            port);
+
+        var key = await Eventually.WaitAsync(
+            async () => Check(await ReportAsync(server), SignalRKeyCheck.CheckName),
+            c => c.GetProperty("status").GetString() == expected,
+            TimeSpan.FromSeconds(30),
+            $"signalr-key to report {expected} (the signing key is fetched at startup)");
+
+        Assert.Contains("Microsoft Entra ID (azure.msi)", key.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        if (expected == "fail")
+        {
+            Assert.Contains("SignalR App Server", key.GetProperty("hint").GetString(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]
