@@ -1,8 +1,8 @@
+using FunctionsDashboard.Options;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.Diagnostics;
 
@@ -14,8 +14,7 @@ public static class DiagnosticsExtensions
         where TBuilder : IHostApplicationBuilder
     {
         var services = builder.Services;
-        services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DiagnosticsOptions>, DiagnosticsOptionsValidator>());
+        services.AddValidatedOptions<DiagnosticsOptions, DiagnosticsOptionsValidator>(DiagnosticsOptions.SectionName);
         services.AddStorageResource(StorageResourceKind.Table, DiagnosticsActivity.TableName);
         services.TryAddSingleton<DiagnosticsActivity>();
         services.TryAddTransient<SelfCheck>(); // transient, like its checks: SignalRKeyCheck holds a typed HttpClient
