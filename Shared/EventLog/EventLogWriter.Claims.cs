@@ -87,6 +87,7 @@ public sealed partial class EventLogWriter
             {
                 try
                 {
+                    _budget.Charge(1);
                     await client.SubmitTransactionAsync(
                         remaining.Select(p => new TableTransactionAction(TableTransactionActionType.Add, EventLogLayout.Claim(stream, p.IdKey, token, bucket, now))),
                         cancellationToken);
@@ -95,6 +96,7 @@ public sealed partial class EventLogWriter
                 catch (TableTransactionFailedException e) when (e.Status == 409)
                 {
                     // Some ids are claimed already (a redelivery, or our own earlier try): look at each row of the chunk.
+                    _budget.Charge(remaining.Count);
                     var rows = await Task.WhenAll(remaining.Select(async p =>
                         (Event: p, Row: await client.GetEntityIfExistsAsync<TableEntity>(partition, p.IdKey, cancellationToken: cancellationToken))));
                     var next = new List<PendingEvent>();

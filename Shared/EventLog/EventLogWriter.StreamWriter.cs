@@ -36,8 +36,8 @@ public sealed partial class EventLogWriter
         private readonly List<PendingEvent> _deferred = [];
         private readonly Queue<RecoveryRequest> _recoveries = new();
         private readonly Queue<AheadReport> _reports = new();
-        private readonly List<PendingRange> _handedOff = [];
         private readonly SemaphoreSlim _moreWork = new(0);
+        private readonly TransactionBudget _budget = new(log._store.Options.TransactionsPerSecond, log._timeProvider);
         private readonly AbandonedTokens _abandoned = new();
         private bool _running;
         private long _lastCommit;
@@ -122,9 +122,10 @@ public sealed partial class EventLogWriter
         {
             while (true)
             {
-                if (PaceDelay() is { } pace)
+                if ((PaceDelay() ?? _budget.Wait()) is { } pace)
                 {
-                    // Under load, wait for the commit interval: the queue fills meanwhile, so the next commit carries more.
+                    // Under load, wait for the commit interval or the transaction budget: the queue fills meanwhile, so the
+                    // next commit carries more.
                     await Task.Delay(pace, log._timeProvider);
                 }
 
@@ -132,6 +133,8 @@ public sealed partial class EventLogWriter
                 RecoveryRequest? recovery = null;
                 AheadReport? report = null;
                 bool waitForDeferred;
+                var handOffBusy = HandOffBusy;
+                var hasHandedOff = HasHandedOff;
                 lock (_gate)
                 {
                     batch = TakeBatch();
@@ -141,7 +144,7 @@ public sealed partial class EventLogWriter
                     }
 
                     waitForDeferred = _deferred.Count > 0;
-                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && (_handedOff.Count == 0 || _flushFailed))
+                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && !handOffBusy && (!hasHandedOff || _flushFailed))
                     {
                         _running = false;
                         _flushFailed = false;
@@ -166,10 +169,16 @@ public sealed partial class EventLogWriter
                     }
                     else if (waitForDeferred)
                     {
-                        if (!await MoreWorkWithinAsync(InFlightRetryDelay) && _handedOff.Count > 0 && !_flushFailed)
+                        if (!await MoreWorkWithinAsync(InFlightRetryDelay) && HasHandedOff && !_flushFailed)
                         {
                             await FlushAsync();
                         }
+                    }
+                    else if (handOffBusy)
+                    {
+                        // The hand-off sender wakes the loop when it is done; then the outbox removal can be flushed.
+                        var worker = _handOffWorker;
+                        await (log._disposing ? worker : Task.WhenAny(worker, MoreWorkWithinAsync(FlushDelay)));
                     }
                     else if (!await MoreWorkWithinAsync(FlushDelay))
                     {
