@@ -8,9 +8,11 @@ public sealed partial class EventLogWriter
 {
     private sealed partial class StreamWriter
     {
-        private async Task CommitAsync(List<PendingEvent> batch)
+        /// <summary>
+        /// A repeated id inside the batch (two requests racing, or one batch repeating an id) is one event: the first wins.
+        /// </summary>
+        private static (List<PendingEvent> Primaries, List<(PendingEvent Follower, PendingEvent Primary)> Followers) SplitRepeats(List<PendingEvent> batch)
         {
-            // A repeated id inside the batch (two requests racing, or one batch repeating an id) is one event: the first wins.
             var primaries = new List<PendingEvent>(batch.Count);
             var followers = new List<(PendingEvent Follower, PendingEvent Primary)>();
             var byKey = new Dictionary<string, PendingEvent>(StringComparer.Ordinal);
@@ -27,8 +29,14 @@ public sealed partial class EventLogWriter
                 }
             }
 
-            var token = EventLogLayout.NewToken();
-            var started = log._timeProvider.GetTimestamp();
+            return (primaries, followers);
+        }
+
+        /// <summary>Commits <paramref name="batch"/>; its claims may have been submitted already (<paramref name="prepared"/>).</summary>
+        private async Task CommitAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers, PreparedClaims? prepared)
+        {
+            var token = prepared?.Token ?? EventLogLayout.NewToken();
+            var started = prepared?.Started ?? log._timeProvider.GetTimestamp();
             var state = new ClaimState();
             var assigned = new Dictionary<PendingEvent, long>();
             List<PendingEvent> committing = [];
@@ -64,7 +72,8 @@ public sealed partial class EventLogWriter
                         }
 
                         var todo = primaries.Where(p => !state.IsSettled(p)).ToList();
-                        await ClaimAsync(todo, token, state, ct);
+                        await ClaimAsync(todo, token, state, prepared, ct);
+                        prepared = null; // a later try claims again (rows already ours are recognised by the token)
                         var fresh = primaries.Where(p => state.Claimed.Contains(p)).ToList();
                         if (fresh.Count == 0)
                         {

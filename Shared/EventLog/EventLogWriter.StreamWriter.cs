@@ -43,6 +43,9 @@ public sealed partial class EventLogWriter
         private long _lastCommit;
         private bool _flushFailed;
         private Task _loop = Task.CompletedTask;
+
+        /// <summary>The commit being written (one at a time; the loop prepares the next batch meanwhile).</summary>
+        private Task _committing = Task.CompletedTask;
         private HeadRow? _head;
 
         /// <summary>The furthest this instance has acknowledged (rollback detection), or null.</summary>
@@ -133,6 +136,7 @@ public sealed partial class EventLogWriter
                 RecoveryRequest? recovery = null;
                 AheadReport? report = null;
                 bool waitForDeferred;
+                var committingDone = _committing.IsCompleted; // read before the hand-off state: a commit queues its hand-off
                 var handOffBusy = HandOffBusy;
                 var hasHandedOff = HasHandedOff;
                 lock (_gate)
@@ -144,7 +148,7 @@ public sealed partial class EventLogWriter
                     }
 
                     waitForDeferred = _deferred.Count > 0;
-                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && !handOffBusy && (!hasHandedOff || _flushFailed))
+                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && committingDone && !handOffBusy && (!hasHandedOff || _flushFailed))
                     {
                         _running = false;
                         _flushFailed = false;
@@ -156,16 +160,29 @@ public sealed partial class EventLogWriter
                 {
                     if (batch.Count > 0)
                     {
+                        // Pipelining: while the previous commit is being written, this batch's ids are claimed already;
+                        // its commit starts when the previous one is done (commits stay one at a time, in seq order).
+                        var (primaries, followers) = SplitRepeats(batch);
+                        var prepared = _committing.IsCompleted ? null : PrepareClaims(primaries);
+                        await _committing;
                         _lastCommit = log._timeProvider.GetTimestamp();
-                        await CommitAsync(batch);
+                        _committing = CommitGuardedAsync(batch, primaries, followers, prepared);
                     }
                     else if (recovery is not null)
                     {
+                        await _committing;
                         await RecoverAsync(recovery);
                     }
                     else if (report is not null)
                     {
+                        await _committing;
                         await ReportAsync(report);
+                    }
+                    else if (!_committing.IsCompleted)
+                    {
+                        // Take the next batch as soon as events arrive (its claims overlap this commit), or go on when it is done.
+                        var commit = _committing;
+                        await (log._disposing ? commit : MoreWorkWithinAsync(FlushDelay, commit));
                     }
                     else if (waitForDeferred)
                     {
@@ -178,7 +195,7 @@ public sealed partial class EventLogWriter
                     {
                         // The hand-off sender wakes the loop when it is done; then the outbox removal can be flushed.
                         var worker = _handOffWorker;
-                        await (log._disposing ? worker : Task.WhenAny(worker, MoreWorkWithinAsync(FlushDelay)));
+                        await (log._disposing ? worker : MoreWorkWithinAsync(FlushDelay, worker));
                     }
                     else if (!await MoreWorkWithinAsync(FlushDelay))
                     {
@@ -219,8 +236,30 @@ public sealed partial class EventLogWriter
             return remaining > TimeSpan.Zero ? remaining : null;
         }
 
-        /// <summary>True when work arrived within <paramref name="delay"/> (false at once when shutting down).</summary>
-        private async Task<bool> MoreWorkWithinAsync(TimeSpan delay)
+        /// <summary>
+        /// A commit running beside the loop (see <see cref="RunAsync"/>); it resolves its own failures like the loop did
+        /// when it ran inline.
+        /// </summary>
+        private async Task CommitGuardedAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers, PreparedClaims? prepared)
+        {
+            try
+            {
+                await CommitAsync(batch, primaries, followers, prepared);
+            }
+            catch (Exception e)
+            {
+                EventLogLog.WriterFailed(log._logger, stream, e);
+                var error = new EventLogUnavailableException("The event log writer failed.", e);
+                batch.ForEach(p => p.Operation.Fail(error));
+                _head = null;
+            }
+        }
+
+        /// <summary>
+        /// True when work arrived within <paramref name="delay"/>; false when the delay passed or <paramref name="alsoWake"/>
+        /// completed first (false at once when shutting down).
+        /// </summary>
+        private async Task<bool> MoreWorkWithinAsync(TimeSpan delay, Task? alsoWake = null)
         {
             if (log._disposing)
             {
@@ -234,7 +273,8 @@ public sealed partial class EventLogWriter
 
             using var cts = new CancellationTokenSource();
             var signal = _moreWork.WaitAsync(cts.Token);
-            var winner = await Task.WhenAny(signal, Task.Delay(delay, log._timeProvider, cts.Token));
+            var timer = Task.Delay(delay, log._timeProvider, cts.Token);
+            var winner = await (alsoWake is null ? Task.WhenAny(signal, timer) : Task.WhenAny(signal, timer, alsoWake));
             await cts.CancelAsync();
 
             // A signal lost to the race is harmless: the loop looks at its queue on every turn.
