@@ -58,4 +58,11 @@ public sealed class EventLogOptions
     /// </summary>
     [Range(10, 20_000)]
     public int TransactionsPerSecond { get; set; } = DefaultTransactionsPerSecond;
+
+    /// <summary>
+    /// Pipelined commits (default on): while a stream's small commit (fewer than 16 events, i.e. a low rate) is being
+    /// written, the ids of the next batch are claimed already; larger commits go one after the other so that batches
+    /// grow. Off: claims and commit always one after the other.
+    /// </summary>
+    public bool PipelineCommits { get; set; } = true;
 }

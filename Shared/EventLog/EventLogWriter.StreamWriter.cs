@@ -28,6 +28,12 @@ public sealed partial class EventLogWriter
         /// </summary>
         private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(250);
 
+        /// <summary>
+        /// Commits are pipelined (see <see cref="RunAsync"/>) only while they carry fewer events than this: at a low rate the
+        /// next event's claims overlap the commit (latency); under load, batches grow instead (throughput).
+        /// </summary>
+        private const int PipelineBelowEvents = 16;
+
         /// <summary>An event whose id another commit has claimed (still in flight) is looked at again after this.</summary>
         private static readonly TimeSpan InFlightRetryDelay = TimeSpan.FromMilliseconds(20);
 
@@ -163,10 +169,16 @@ public sealed partial class EventLogWriter
                         // Pipelining: while the previous commit is being written, this batch's ids are claimed already;
                         // its commit starts when the previous one is done (commits stay one at a time, in seq order).
                         var (primaries, followers) = SplitRepeats(batch);
-                        var prepared = _committing.IsCompleted ? null : PrepareClaims(primaries);
+                        var prepared = _committing.IsCompleted || !log._store.Options.PipelineCommits ? null : PrepareClaims(primaries);
                         await _committing;
                         _lastCommit = log._timeProvider.GetTimestamp();
                         _committing = CommitGuardedAsync(batch, primaries, followers, prepared);
+                        if (!log._store.Options.PipelineCommits || batch.Count >= PipelineBelowEvents)
+                        {
+                            // A large commit means load: the next batch gathers while it is written and goes in one piece
+                            // (overlapping it would halve both commits on storage that serves one request at a time).
+                            await _committing;
+                        }
                     }
                     else if (recovery is not null)
                     {
@@ -178,7 +190,7 @@ public sealed partial class EventLogWriter
                         await _committing;
                         await ReportAsync(report);
                     }
-                    else if (!_committing.IsCompleted)
+                    else if (!_committing.IsCompleted && log._store.Options.PipelineCommits)
                     {
                         // Take the next batch as soon as events arrive (its claims overlap this commit), or go on when it is done.
                         var commit = _committing;
