@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.Functions.Access;
@@ -38,7 +37,8 @@ public sealed class NegotiateFunction(
         CancellationToken cancellationToken)
     {
         var response = request.HttpContext.Response;
-        var cors = CorsPolicy.Evaluate(request.Headers.Origin.FirstOrDefault(), request.OwnOrigin(), options.Value.AllowedOrigins);
+        var origin = AccessHttp.First(request.Headers.Origin);
+        var cors = string.IsNullOrEmpty(origin) ? CorsPolicy.NoOrigin : CorsPolicy.Evaluate(origin, request.OwnOrigin(), options.Value.AllowedOrigins);
         if (!cors.Allowed)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Origin not allowed",
@@ -89,17 +89,10 @@ public sealed class NegotiateFunction(
         var group = await groups.EnsureAsync(subscription, cancellationToken);
         var sseUrl = request.SiblingUrl("events");
         var sseToken = streamTokens.Mint(decision.Identity, decision.Readable);
-        var outcome = negotiator.Negotiate(decision.Identity.UserId, sseUrl, [new Claim(SubscriptionGroups.GroupClaim, group)], allowAnonymous: true, sseToken);
+        var outcome = negotiator.Negotiate(decision.Identity.UserId, sseUrl, [new KeyValuePair<string, string>(SubscriptionGroups.GroupClaim, group)], allowAnonymous: true, sseToken);
         if (outcome.Response is not null)
         {
-            response.Cookies.Append(StreamTokens.CookieName, sseToken, new CookieOptions
-            {
-                HttpOnly = true,
-                Secure = request.IsHttps,
-                SameSite = request.IsHttps ? SameSiteMode.None : SameSiteMode.Lax,
-                Path = new Uri(sseUrl).AbsolutePath,
-                MaxAge = accessOptions.Value.StreamTokenLifetime,
-            });
+            AccessHttp.AppendStreamTokenCookie(response, sseToken, sseUrl, request.IsHttps, accessOptions.Value.StreamTokenLifetime);
         }
 
         return outcome switch

@@ -45,7 +45,10 @@ public static class ConnectionRegistryExtensions
                 })
                 .AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.ConnectionTimeout);
         });
+        services.TryAddSingleton<ConnectionKeys>();
+        services.TryAddSingleton<ConnectionTable>();
         services.TryAddSingleton<ConnectionRegistry>();
+        services.TryAddSingleton<StaleConnectionScanner>();
         services.TryAddSingleton<Negotiator>();
         services.TryAddSingleton<PresenceNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceNotifier>());

@@ -134,8 +134,9 @@ public sealed partial class EventLogWriter
             {
                 _head = await log._store.MoveHeadAsync(head, today, cancellationToken);
             }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
             {
+                // 404: the head's bucket is gone (retention moved the head of this idle stream, then dropped the table).
                 _head = null;
                 throw new EventLogConflictException($"The head of stream '{stream}' moved while rolling over (HTTP {e.Status}).");
             }

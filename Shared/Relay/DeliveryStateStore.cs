@@ -9,14 +9,23 @@ namespace FunctionsDashboard.Relay;
 /// <param name="Generation">The log generation the seqs belong to.</param>
 internal sealed record DeliveryWatermark(long Through, string Generation);
 
+/// <summary>A stream's delivery row: the watermark and who may send the stream (see <see cref="RelayDeliveryLease"/>).</summary>
+/// <param name="Through">The delivered watermark.</param>
+/// <param name="Generation">The log generation the watermark belongs to.</param>
+/// <param name="Owner">The instance holding the delivery lease; empty when released.</param>
+/// <param name="LeaseUntil">When the lease ends unless renewed (the holder's clock).</param>
+/// <param name="ETag">The row's ETag, for the next conditional write.</param>
+internal sealed record DeliveryLeaseRow(long Through, string Generation, string Owner, DateTimeOffset LeaseUntil, ETag ETag);
+
 /// <summary>
 /// Delivery state in table <see cref="RelayStorageNames.DeliveryStateTable"/>: ONE row per stream (partition = stream,
 /// row key <see cref="RowKey"/>) holding the delivered watermark, so the state costs O(streams) rows, needs no expiry,
 /// and is written at most about once a second per stream (<see cref="RelayDeliveryStream"/>), not once per event.
 /// The watermark only ever names seqs that were settled (delivered, or dead-lettered with an entry written first), so a
 /// stale one (an instance crashed before writing, or a slower instance wrote an older one) makes the safety net send
-/// some events again (duplicates, dropped by id), never skip one. Rows of the former per-event layout (row key = seq) in
-/// the same table are ignored.
+/// some events again (duplicates, dropped by id), never skip one. The same row carries the stream's delivery lease
+/// (<c>Owner</c>, <c>LeaseUntil</c>): the one instance that may send the stream, written only ETag-conditionally
+/// (<see cref="TryWriteLeaseAsync"/>). Rows of the former per-event layout (row key = seq) in the same table are ignored.
 /// </summary>
 internal sealed class DeliveryStateStore(DashboardStorage storage, TimeProvider timeProvider)
 {
@@ -32,6 +41,51 @@ internal sealed class DeliveryStateStore(DashboardStorage storage, TimeProvider 
         return row.HasValue && row.Value!.GetInt64("Through") is { } through
             ? new DeliveryWatermark(through, row.Value.GetString("Generation") ?? "")
             : null;
+    }
+
+    /// <summary>The stream's row with its delivery lease and ETag, or null when none was written yet.</summary>
+    public async Task<DeliveryLeaseRow?> ReadLeaseAsync(string stream, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(stream, RowKey, select: ["Through", "Generation", "Owner", "LeaseUntil"], cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var entity = row.Value!;
+        return new DeliveryLeaseRow(
+            entity.GetInt64("Through") ?? 0,
+            entity.GetString("Generation") ?? "",
+            entity.GetString("Owner") ?? "",
+            entity.GetDateTimeOffset("LeaseUntil") ?? DateTimeOffset.MinValue,
+            entity.ETag);
+    }
+
+    /// <summary>
+    /// Writes the stream's row (watermark and lease) only if it is unchanged since <paramref name="etag"/> (null: only if
+    /// there is no row yet). Returns the new ETag, or null when another instance wrote the row meanwhile.
+    /// </summary>
+    public async Task<ETag?> TryWriteLeaseAsync(string stream, long through, string generation, string owner, DateTimeOffset leaseUntil, ETag? etag, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(stream, RowKey)
+        {
+            ["Through"] = through,
+            ["Generation"] = generation,
+            ["Owner"] = owner,
+            ["LeaseUntil"] = leaseUntil,
+            ["At"] = timeProvider.GetUtcNow(),
+        };
+        try
+        {
+            var response = etag is { } match
+                ? await _table.UpdateEntityAsync(entity, match, TableUpdateMode.Replace, cancellationToken)
+                : await _table.AddEntityAsync(entity, cancellationToken);
+            return response.Headers.ETag;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return null;
+        }
     }
 
     /// <summary>Records the stream's watermark (last writer wins: see the class remarks for why that is safe).</summary>

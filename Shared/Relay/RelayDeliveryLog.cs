@@ -40,4 +40,13 @@ internal static partial class RelayDeliveryLog
 
     [LoggerMessage(EventId = 3041, EventName = "RelayDeliveryStreamReset", Level = LogLevel.Warning, Message = "Stream {Stream}: the log cannot serve seqs after {AfterSeq} (expired, or generation {Generation}); delivery goes on from {FirstRetainedSeq}")]
     public static partial void StreamReset(ILogger logger, string stream, long afterSeq, string generation, long firstRetainedSeq);
+
+    [LoggerMessage(EventId = 3042, EventName = "RelayDeliveryLeaseTaken", Level = LogLevel.Debug, Message = "Stream {Stream}: this instance took the delivery lease (watermark {Through})")]
+    public static partial void LeaseTaken(ILogger logger, string stream, long through);
+
+    [LoggerMessage(EventId = 3043, EventName = "RelayDeliveryLeaseReleased", Level = LogLevel.Debug, Message = "Stream {Stream}: idle, delivery lease released (watermark {Through})")]
+    public static partial void LeaseReleased(ILogger logger, string stream, long through);
+
+    [LoggerMessage(EventId = 3044, EventName = "RelayDeliveryLeaseLost", Level = LogLevel.Warning, Message = "Stream {Stream}: the delivery lease was taken by another instance (this one had settled through {Through}); sending stops until it is free again")]
+    public static partial void LeaseLost(ILogger logger, string stream, long through);
 }

@@ -29,6 +29,7 @@ internal sealed class RelayDeliveryStream
     internal const int ReadPage = 100;
 
     private readonly RelayDeliveryStreams _owner;
+    private readonly RelayDeliveryLease _lease;
     private readonly Lock _lock = new();
     private readonly List<StoredEvent> _buffer = [];
     private readonly List<(long Through, TaskCompletionSource<long> Done)> _waiters = [];
@@ -39,11 +40,13 @@ internal sealed class RelayDeliveryStream
     private long _savedAt;
     private string? _generation;
     private bool _running;
+    private TaskCompletionSource? _wake;
 
     public RelayDeliveryStream(string stream, RelayDeliveryStreams owner)
     {
         Stream = stream;
         _owner = owner;
+        _lease = new RelayDeliveryLease(stream, owner);
     }
 
     /// <summary>The stream.</summary>
@@ -124,6 +127,10 @@ internal sealed class RelayDeliveryStream
             _running = true;
             _ = Task.Run(RunAsync);
         }
+        else
+        {
+            _wake?.TrySetResult(); // the loop is lingering with the lease: new work
+        }
     }
 
     private void ResetLocked(string generation)
@@ -148,42 +155,62 @@ internal sealed class RelayDeliveryStream
                     await LoadAsync(stopping);
                 }
 
-                List<StoredEvent>? batch;
+                List<StoredEvent>? batch = null;
                 long settled;
-                bool save;
+                string generation;
+                bool save, needLease = false;
+                Task? wake = null;
                 lock (_lock)
                 {
                     CompleteWaitersLocked();
                     var idle = _settled >= _known;
-                    save = _settled > _saved && (idle || _owner.Time.GetElapsedTime(_savedAt) >= WatermarkInterval);
+                    save = _lease.Held && _settled > _saved && (idle || _owner.Time.GetElapsedTime(_savedAt) >= WatermarkInterval);
                     if (idle && !save)
                     {
-                        _running = false;
-                        return;
+                        if (!_lease.Holding)
+                        {
+                            _running = false;
+                            return;
+                        }
+
+                        _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        wake = _wake.Task;
+                    }
+                    else if (!idle && !save)
+                    {
+                        needLease = !_lease.Held || _lease.Renewable;
+                        batch = needLease ? null : TakeBatchLocked();
                     }
 
                     settled = _settled;
-                    batch = idle ? null : TakeBatchLocked();
+                    generation = _generation ?? "";
                 }
 
-                if (save)
+                if (wake is not null)
                 {
-                    await SaveAsync(settled, stopping);
-                    continue;
+                    await LingerAsync(wake, settled, generation, stopping);
                 }
-
-                if (batch is null)
+                else if (save)
+                {
+                    await SaveAsync(settled, generation, stopping);
+                }
+                else if (needLease)
+                {
+                    await TakeLeaseAsync(settled, generation, stopping);
+                }
+                else if (batch is null)
                 {
                     await CatchUpAsync(settled, stopping);
-                    continue;
                 }
-
-                await _owner.Sender.SendAsync(batch, stopping);
-                lock (_lock)
+                else
                 {
-                    if (_settled == batch[0].Seq - 1)
+                    await _owner.Sender.SendAsync(batch, stopping);
+                    lock (_lock)
                     {
-                        _settled = batch[^1].Seq;
+                        if (_settled == batch[0].Seq - 1)
+                        {
+                            _settled = batch[^1].Seq;
+                        }
                     }
                 }
             }
@@ -191,12 +218,19 @@ internal sealed class RelayDeliveryStream
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The host is stopping: the waiting messages end with their own invocation's cancellation (or budget), and
-            // what is unsettled is sent again by the safety net after the restart.
+            // what is unsettled is sent again by the safety net after the restart. The lease is given back with the
+            // watermark (best effort), so another instance (or this one restarted) need not wait for it to expire.
+            string generation;
+            long settled;
             lock (_lock)
             {
                 _running = false;
                 _ahead.Clear();
+                settled = _settled;
+                generation = _generation ?? "";
             }
+
+            _ = ReleaseQuietlyAsync(settled, generation);
         }
         catch (Exception e)
         {
@@ -212,6 +246,85 @@ internal sealed class RelayDeliveryStream
 
                 _waiters.Clear();
             }
+        }
+    }
+
+    /// <summary>
+    /// Idle with the lease: keep it for <see cref="RelayDeliveryLease.Linger"/> (new work wakes the loop at once), then
+    /// give it back with the watermark. The loop's next turn ends it (or goes on, when work arrived meanwhile).
+    /// </summary>
+    private async Task LingerAsync(Task wake, long settled, string generation, CancellationToken cancellationToken)
+    {
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(RelayDeliveryLease.Linger, _owner.Time, linger.Token);
+        if (await Task.WhenAny(wake, delay) == wake)
+        {
+            await linger.CancelAsync();
+            return;
+        }
+
+        await delay; // throws when the host is stopping
+        lock (_lock)
+        {
+            if (_settled != settled || _settled < _known)
+            {
+                return; // work arrived: keep the lease
+            }
+        }
+
+        await _lease.ReleaseAsync(settled, generation, cancellationToken);
+        RelayDeliveryLog.LeaseReleased(_owner.Logger, Stream, settled);
+    }
+
+    /// <summary>
+    /// Takes (or renews) the stream's lease before sending. When another instance holds it, this instance takes the
+    /// watermark it wrote (the holder may have sent this instance's commits too) and looks again after
+    /// <see cref="RelayDeliveryLease.Poll"/>.
+    /// </summary>
+    private async Task TakeLeaseAsync(long settled, string generation, CancellationToken cancellationToken)
+    {
+        var held = _lease.Holding;
+        var state = await _lease.AcquireAsync(settled, generation, cancellationToken);
+        lock (_lock)
+        {
+            if (state.Through > _settled && _settled == settled)
+            {
+                _settled = state.Through;
+                _known = Math.Max(_known, _settled);
+            }
+
+            if (state.Held)
+            {
+                _saved = Math.Max(_saved, state.Through);
+                _savedAt = _owner.Time.GetTimestamp();
+            }
+        }
+
+        if (state.Held)
+        {
+            if (!held)
+            {
+                RelayDeliveryLog.LeaseTaken(_owner.Logger, Stream, state.Through);
+            }
+
+            return;
+        }
+
+        await Task.Delay(RelayDeliveryLease.Poll, _owner.Time, cancellationToken);
+    }
+
+    private async Task ReleaseQuietlyAsync(long settled, string generation)
+    {
+        try
+        {
+            if (settled >= 0)
+            {
+                await _lease.ReleaseAsync(settled, generation, CancellationToken.None);
+            }
+        }
+        catch (Exception e)
+        {
+            RelayDeliveryLog.WatermarkFailed(_owner.Logger, Stream, settled, e); // the lease then expires by itself
         }
     }
 
@@ -252,25 +365,12 @@ internal sealed class RelayDeliveryStream
     }
 
     /// <summary>
-    /// Reads the next events from the log. First the durable watermark: another instance (or this one before a restart)
-    /// may have settled them already. Seqs the log should have but lacks are dead-lettered (origin missing), never skipped.
+    /// Reads the next events from the log (only under the lease, so no other instance is sending them: whatever another
+    /// instance settled before was taken with the lease). Seqs the log should have but lacks are dead-lettered (origin
+    /// missing), never skipped.
     /// </summary>
     private async Task CatchUpAsync(long settled, CancellationToken cancellationToken)
     {
-        if (await _owner.States.GetAsync(Stream, cancellationToken) is { } durable && durable.Generation == (_generation ?? durable.Generation) && durable.Through > settled)
-        {
-            lock (_lock)
-            {
-                if (_settled == settled)
-                {
-                    _settled = _saved = durable.Through;
-                    _savedAt = _owner.Time.GetTimestamp();
-                }
-            }
-
-            return;
-        }
-
         long known;
         lock (_lock)
         {
@@ -330,9 +430,10 @@ internal sealed class RelayDeliveryStream
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var head = await _owner.Reader.GetHeadAsync(Stream, cancellationToken);
-        var durable = await _owner.States.GetAsync(Stream, cancellationToken);
+        var durable = await _owner.States.ReadLeaseAsync(Stream, cancellationToken);
         lock (_lock)
         {
+            _lease.Observe(durable);
             _generation ??= head?.Generation;
             var start = durable is { } d && head is not null && d.Generation == head.Generation
                 ? d.Through
@@ -346,17 +447,14 @@ internal sealed class RelayDeliveryStream
         }
     }
 
-    private async Task SaveAsync(long settled, CancellationToken cancellationToken)
+    private async Task SaveAsync(long settled, string generation, CancellationToken cancellationToken)
     {
-        string generation;
-        lock (_lock)
-        {
-            generation = _generation ?? "";
-        }
-
         try
         {
-            await _owner.States.SaveAsync(Stream, new DeliveryWatermark(settled, generation), cancellationToken);
+            if (!await _lease.SaveAsync(settled, generation, cancellationToken))
+            {
+                RelayDeliveryLog.LeaseLost(_owner.Logger, Stream, settled); // the next turn reads the row again
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -52,6 +52,12 @@ internal sealed class RelayDeliveryStreams
 
     public ILogger Logger { get; }
 
+    /// <summary>
+    /// This instance's name in the delivery leases (<see cref="RelayDeliveryLease"/>): unique per process and per
+    /// instance of this class (a restart is another holder).
+    /// </summary>
+    public string InstanceId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
     /// <summary>The sender of <paramref name="stream"/>.</summary>
     public RelayDeliveryStream For(string stream) => _streams.GetOrAdd(stream, static (s, owner) => new RelayDeliveryStream(s, owner), this);
 }

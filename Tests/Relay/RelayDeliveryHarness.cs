@@ -93,11 +93,30 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
         _stopping.Cancel();
         _stopping.Dispose();
         _stopping = new CancellationTokenSource();
+        (Streams, Listener, Delivery) = NewInstance(_stopping.Token);
+    }
+
+    /// <summary>
+    /// Another app instance's delivery over the same storage, Service and clock (its own senders and lease holder name),
+    /// stopped with this harness.
+    /// </summary>
+    public (RelayDeliveryStreams Streams, IEventLogCommitListener Listener, RelayDelivery Delivery) NewInstance() => NewInstance(_pumpStop.Token);
+
+    private (RelayDeliveryStreams, IEventLogCommitListener, RelayDelivery) NewInstance(CancellationToken stopping)
+    {
         var relayOptions = Microsoft.Extensions.Options.Options.Create(new RelayOptions { Delivery = Options });
         var sender = new RelayDeliverySender(Broadcaster, Audience, DeadLetterStore, Stats, _registry, Time, NullLogger.Instance);
-        Streams = new RelayDeliveryStreams(() => Reader, States, sender, relayOptions, _stopping.Token, Time, NullLogger<RelayDelivery>.Instance);
-        Listener = new RelayDeliveryListener(Streams);
-        Delivery = new RelayDelivery(Streams, sender, Reader, DeadLetterStore, HandOff, relayOptions, _registry, Time, NullLogger<RelayDelivery>.Instance);
+        var streams = new RelayDeliveryStreams(() => Reader, States, sender, relayOptions, stopping, Time, NullLogger<RelayDelivery>.Instance);
+        return (streams, new RelayDeliveryListener(streams), new RelayDelivery(streams, sender, Reader, DeadLetterStore, HandOff, relayOptions, _registry, Time, NullLogger<RelayDelivery>.Instance));
+    }
+
+    /// <summary>Appends events and tells <paramref name="listener"/> (one instance's fast path) about the commit.</summary>
+    public async Task<string> AppendAndOfferAsync(IEventLogCommitListener listener, string stream, int count, string prefix)
+    {
+        var message = RelayDeliveryMessage.Parse(await AppendAsync(stream, count, prefix));
+        var page = await Reader.ReadAfterAsync(stream, null, message.FirstSeq - 1, (int)message.Count, CancellationToken.None);
+        listener.OnCommitted(new CommittedEvents(stream, page.Head.Generation, page.Events));
+        return message.ToJson();
     }
 
     public static async Task<RelayDeliveryHarness> CreateAsync(string connectionString, RelayDeliveryOptions? options = null)
@@ -122,13 +141,7 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
     }
 
     /// <summary>Appends events and tells the fast path about the commit, as the log's writer does.</summary>
-    public async Task<string> AppendAndOfferAsync(string stream, int count, string prefix = "evt")
-    {
-        var message = RelayDeliveryMessage.Parse(await AppendAsync(stream, count, prefix));
-        var page = await Reader.ReadAfterAsync(stream, null, message.FirstSeq - 1, (int)message.Count, CancellationToken.None);
-        Listener.OnCommitted(new CommittedEvents(stream, page.Head.Generation, page.Events));
-        return message.ToJson();
-    }
+    public Task<string> AppendAndOfferAsync(string stream, int count, string prefix = "evt") => AppendAndOfferAsync(Listener, stream, count, prefix);
 
     /// <summary>Completes once the stream's in-memory watermark reached <paramref name="through"/>.</summary>
     public Task WaitSettledAsync(string stream, long through) =>
@@ -166,13 +179,16 @@ internal sealed class RelayDeliveryHarness : IAsyncDisposable
         _host.Dispose();
     }
 
-    /// <summary>Moves fake time to each timer the code arms, except per-try timeouts and parked (infinite) timers.</summary>
+    /// <summary>
+    /// Moves fake time to each timer the code arms, except per-try timeouts, the message budget, the idle lease's linger
+    /// (an idle sender keeps its lease until a test moves time or the instance stops) and parked (infinite) timers.
+    /// </summary>
     private async Task PumpAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             var due = await Time.NextTimerAsync(Timeout.InfiniteTimeSpan).WaitAsync(cancellationToken);
-            if (due > TimeSpan.Zero && due != AttemptTimeout && due != Options.MessageBudget && due != Timeout.InfiniteTimeSpan && due < TimeSpan.FromDays(1))
+            if (due > TimeSpan.Zero && due != AttemptTimeout && due != Options.MessageBudget && due != RelayDeliveryLease.Linger && due != Timeout.InfiniteTimeSpan && due < TimeSpan.FromDays(1))
             {
                 Time.Advance(due);
             }
