@@ -56,7 +56,7 @@ public sealed class EventLogOptions
     /// writer waits and commits more events at once. 900 keeps 20 streams inside a storage account's 20,000
     /// transactions/s with room for reads (docs/event-log.md); with two instances writing one stream at full rate, halve it.
     /// </summary>
-    [Range(10, 20_000)]
+    [SettingRange(10, 20_000, ErrorMessage = SectionName + ":" + nameof(TransactionsPerSecond) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(TransactionsPerSecond) + ").")]
     public int TransactionsPerSecond { get; set; } = DefaultTransactionsPerSecond;
 
     /// <summary>
