@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Options;
@@ -37,6 +38,7 @@ public static class AppSettings
         (typeof(SseOptions), SseOptions.SectionName),
         (typeof(RelayOptions), RelayOptions.SectionName),
         (typeof(EventLogOptions), EventLogOptions.SectionName),
+        (typeof(DiagnosticsOptions), DiagnosticsOptions.SectionName),
     ];
 
     /// <summary>Settings the app cannot start without in Azure (identity-based storage form shown; a connection string also works).</summary>
