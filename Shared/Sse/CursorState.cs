@@ -127,7 +127,39 @@ public sealed class CursorState
     /// <summary>The cursor text.</summary>
     public string Encode() => SseCursor.Encode(_key, _subscriptionHash, Base.Id, (IEnumerable<KeyValuePair<string, StreamPosition>>?)_dirty ?? []);
 
+    /// <summary>What <see cref="Encode"/> encodes, to tell whether another reader's cursor text is this one's.</summary>
+    internal CursorSignature Signature() => new(_key, _subscriptionHash, Base.Id, _dirty is null ? [] : [.. _dirty]);
+
+    /// <summary>True when this state encodes as <paramref name="signature"/> does (same key, subscription, checkpoint and deltas).</summary>
+    internal bool Matches(CursorSignature signature)
+    {
+        if (!string.Equals(signature.CheckpointId, Base.Id, StringComparison.Ordinal)
+            || signature.Deltas.Length != (_dirty?.Count ?? 0)
+            || (!ReferenceEquals(signature.Key, _key) && !signature.Key.AsSpan().SequenceEqual(_key))
+            || !signature.SubscriptionHash.AsSpan().SequenceEqual(_subscriptionHash))
+        {
+            return false;
+        }
+
+        foreach (var (stream, position) in signature.Deltas)
+        {
+            if (!_dirty!.TryGetValue(stream, out var p) || p != position)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The positions of <paramref name="streams"/>.</summary>
     public ImmutableDictionary<string, StreamPosition> Snapshot(IEnumerable<string> streams) =>
         streams.ToImmutableDictionary(s => s, PositionOf, StringComparer.Ordinal);
+
+    /// <summary>The content of a cursor: equal signatures encode to equivalent cursors.</summary>
+    /// <param name="Key">The signing key.</param>
+    /// <param name="SubscriptionHash">The subscription's hash.</param>
+    /// <param name="CheckpointId">The base checkpoint.</param>
+    /// <param name="Deltas">The streams listed beside it.</param>
+    internal sealed record CursorSignature(byte[] Key, byte[] SubscriptionHash, string CheckpointId, KeyValuePair<string, StreamPosition>[] Deltas);
 }

@@ -167,6 +167,32 @@ public sealed partial class EventFanout
             }
         }
 
+        /// <summary>Buffers items in order, waking the reader once (the feed's reader, under the feed's lock); false when they do not all fit.</summary>
+        internal bool TryWrite(FeedItem[] items)
+        {
+            lock (_lock)
+            {
+                if (_completed)
+                {
+                    return true;
+                }
+
+                _buffer ??= new Queue<FeedItem>();
+                if (_buffer.Count + items.Length > _capacity)
+                {
+                    return false;
+                }
+
+                foreach (var item in items)
+                {
+                    _buffer.Enqueue(item);
+                }
+
+                CompleteWait(true);
+                return true;
+            }
+        }
+
         /// <summary>Closes the buffer; <paramref name="lagged"/> when the client fell behind.</summary>
         internal void Complete(bool lagged)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -16,7 +17,9 @@ namespace FunctionsDashboard.Sse;
 /// <c>data:</c> = the event JSON. A stream whose position the log no longer holds gets an <c>event: reset</c> frame and
 /// then its oldest retained event. <c>:</c> heartbeat comments every <see cref="DashboardOptions.HeartbeatInterval"/> of
 /// silence, and a clean end after <see cref="SseOptions.MaxStreamDuration"/> (the browser resumes with
-/// <c>Last-Event-ID</c>). Every frame is flushed as it is written. A client going away ends the response normally.
+/// <c>Last-Event-ID</c>). Event and reset frames are formatted by <see cref="System.Net.ServerSentEvents.SseFormatter"/>
+/// (an event's frame once for every response at the same cursor, see <see cref="EventFrame"/>); the frames at hand are
+/// written and flushed together before the response waits again. A client going away ends the response normally.
 /// Host-agnostic: it writes to a <see cref="Stream"/>.
 /// </summary>
 public sealed partial class SseSession(
@@ -60,6 +63,7 @@ public sealed partial class SseSession(
                 if (plan.Resume is not null)
                 {
                     ahead = await CatchUpAsync(writer, state, subscription, plan.Resume.Expired, token);
+                    await writer.FlushAsync(token);
                 }
 
                 if (state.OverBound)
@@ -75,6 +79,8 @@ public sealed partial class SseSession(
                         continue;
                     }
 
+                    // Everything buffered is written: one flush for the lot before waiting.
+                    await writer.FlushAsync(token);
                     if (subscription.IsCompleted)
                     {
                         // Fell behind: resume from the log, then rejoin the fan-out.
@@ -82,6 +88,7 @@ public sealed partial class SseSession(
                         subscription.Dispose();
                         subscription = await fanout.SubscribeAsync(plan.Scope, token);
                         ahead = await CatchUpAsync(writer, state, subscription, forceReset: false, token);
+                        await writer.FlushAsync(token);
                         continue;
                     }
 
@@ -112,6 +119,7 @@ public sealed partial class SseSession(
         {
             try
             {
+                await writer.FlushAsync(cancellationToken);
                 await WriteAsync(body, CapFrame, cancellationToken);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
@@ -152,12 +160,13 @@ public sealed partial class SseSession(
         var stream = item.Stream!;
         var generation = item.Generation!;
         var position = state.PositionOf(stream);
-        if (item.Event is not { } e)
+        if (item.Frame is not { } frame)
         {
             await ResetAsync(writer, state, stream, generation, item.ResetTo, token);
             return;
         }
 
+        var e = frame.Event;
         if ((position.Generation is null || position.Generation == generation) && e.Seq <= position.Seq)
         {
             // Already written (from the log, by a resume).
@@ -174,7 +183,7 @@ public sealed partial class SseSession(
             await ResetAsync(writer, state, stream, generation, e.Seq - 1, token);
         }
 
-        await EventAsync(writer, state, generation, e, token);
+        await EventAsync(writer, state, frame, token);
     }
 
     private async Task<HashSet<string>?> CatchUpAsync(Writer writer, CursorState state, EventFanout.Subscription subscription, bool forceReset, CancellationToken token)
@@ -206,7 +215,7 @@ public sealed partial class SseSession(
                     // Exactly up to where the fan-out starts this response: later events come from it.
                     if (e.Seq > position.Seq && (e.Seq <= until.Seq || page.Head.Generation != until.Generation))
                     {
-                        await EventAsync(writer, state, page.Head.Generation, e, token);
+                        await EventAsync(writer, state, new EventFrame(page.Head.Generation, e), token);
                         wrote++;
                     }
                 }
@@ -227,15 +236,16 @@ public sealed partial class SseSession(
         return ahead;
     }
 
-    private async Task EventAsync(Writer writer, CursorState state, string generation, StoredEvent e, CancellationToken token)
+    private async Task EventAsync(Writer writer, CursorState state, EventFrame frame, CancellationToken token)
     {
-        state.Advance(e.Stream, new StreamPosition(generation, e.Seq));
+        var e = frame.Event;
+        state.Advance(e.Stream, new StreamPosition(frame.Generation, e.Seq));
         if (state.OverBound)
         {
             await state.CheckpointAsync(checkpoints, token);
         }
 
-        await writer.EventAsync(state.Encode(), e, token);
+        await writer.EventAsync(await frame.FrameAsync(state, writer.Typed), token);
     }
 
     private async Task ResetAsync(Writer writer, CursorState state, string stream, string generation, long resetTo, CancellationToken token)
@@ -274,31 +284,87 @@ public sealed partial class SseSession(
     /// <param name="ResumeAfter">The events that follow start after this seq (the oldest retained ones).</param>
     public sealed record ResetNotice(string Stream, string Generation, long ResumeAfter);
 
+    /// <summary>
+    /// Writes frames to the response: buffered while more are at hand, then written and flushed together (one write of
+    /// at most <see cref="FlushBytes"/>), so a response that wakes to several events pays one flush, not one per event.
+    /// </summary>
     private sealed class Writer(Stream body, bool typed)
     {
+        private const int FlushBytes = 32 * 1024;
+        private List<byte[]>? _pending;
+        private int _pendingBytes;
+
         public long Events { get; private set; }
 
-        public Task EventAsync(string cursor, StoredEvent e, CancellationToken token)
+        public bool Typed => typed;
+
+        public async Task EventAsync(byte[] frame, CancellationToken token)
         {
-            var json = JsonSerializer.Serialize(DashboardEvent.From(e), JsonSerializerOptions.Web);
-            var frame = new StringBuilder(json.Length + cursor.Length + 64).Append("id: ").Append(cursor).Append('\n');
-            if (typed)
+            Events++;
+            await AddAsync(frame, token);
+        }
+
+        public async Task ResetAsync(string cursor, string stream, string generation, long resumeAfter, CancellationToken token)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(new ResetNotice(stream, generation, resumeAfter), JsonSerializerOptions.Web);
+            await AddAsync(await SseFrames.FormatAsync("reset", json, cursor), token);
+        }
+
+        /// <summary>Writes and flushes what is buffered.</summary>
+        public async Task FlushAsync(CancellationToken token)
+        {
+            if (_pending is not { Count: > 0 } pending)
             {
-                frame.Append("event: ").Append(SafeLine(e.Type)).Append('\n');
+                return;
             }
 
-            frame.Append("data: ").Append(json).Append("\n\n");
-            Events++;
-            return WriteAsync(body, Encoding.UTF8.GetBytes(frame.ToString()), token);
+            if (pending.Count == 1)
+            {
+                await body.WriteAsync(pending[0], token);
+            }
+            else
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(_pendingBytes);
+                try
+                {
+                    var at = 0;
+                    foreach (var frame in pending)
+                    {
+                        frame.CopyTo(buffer, at);
+                        at += frame.Length;
+                    }
+
+                    await body.WriteAsync(buffer.AsMemory(0, at), token);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+
+            // A burst's list is not kept by a response that then idles for minutes.
+            if (pending.Count > 16)
+            {
+                _pending = null;
+            }
+            else
+            {
+                pending.Clear();
+            }
+
+            _pendingBytes = 0;
+            await body.FlushAsync(token);
         }
 
-        public Task ResetAsync(string cursor, string stream, string generation, long resumeAfter, CancellationToken token)
+        private async Task AddAsync(byte[] frame, CancellationToken token)
         {
-            var json = JsonSerializer.Serialize(new ResetNotice(stream, generation, resumeAfter), JsonSerializerOptions.Web);
-            return WriteAsync(body, Encoding.UTF8.GetBytes($"id: {cursor}\nevent: reset\ndata: {json}\n\n"), token);
+            (_pending ??= []).Add(frame);
+            _pendingBytes += frame.Length;
+            if (_pendingBytes >= FlushBytes)
+            {
+                await FlushAsync(token);
+            }
         }
-
-        private static string SafeLine(string value) => value.Replace('\n', ' ').Replace('\r', ' ');
     }
 
     private static partial class Log
