@@ -28,6 +28,10 @@ internal sealed class BenchStack : IDisposable
 
     public ConnectionRegistry Registry => _host.Services.GetRequiredService<ConnectionRegistry>();
 
+    public ConnectionTable Table => _host.Services.GetRequiredService<ConnectionTable>();
+
+    public StaleConnectionScanner Scanner => _host.Services.GetRequiredService<StaleConnectionScanner>();
+
     public ConnectionSweeper Sweeper => _host.Services.GetRequiredService<ConnectionSweeper>();
 
     public PresenceNotifier Presence => _host.Services.GetRequiredService<PresenceNotifier>();
