@@ -1,5 +1,6 @@
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Functions.Hosting;
@@ -25,7 +26,8 @@ public sealed class NegotiateFunction(
     Readiness readiness,
     StreamAccess access,
     StreamTokens streamTokens,
-    SubscriptionGroups groups)
+    SubscriptionGroups groups,
+    DiagnosticsActivity? diagnostics = null)
 {
     /// <summary>App Service authentication's principal id header (trusted only when that feature is on: it strips forged ones).</summary>
     public const string PrincipalIdHeader = AppServicePrincipal.IdHeader;
@@ -92,6 +94,7 @@ public sealed class NegotiateFunction(
         var outcome = negotiator.Negotiate(decision.Identity.UserId, sseUrl, [new KeyValuePair<string, string>(SubscriptionGroups.GroupClaim, group)], allowAnonymous: true, sseToken);
         if (outcome.Response is not null)
         {
+            diagnostics?.Negotiated(); // self-check: a connected upstream event should follow
             AccessHttp.AppendStreamTokenCookie(response, sseToken, sseUrl, request.IsHttps, accessOptions.Value.StreamTokenLifetime);
         }
 

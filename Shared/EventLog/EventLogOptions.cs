@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.EventLog;
 
@@ -25,18 +25,18 @@ public sealed class EventLogOptions
     /// once its whole day is older than this, so an event is kept at least this long and at most one day longer.
     /// At least one day: the id index of the current and the previous bucket covers Event Grid's 24 h redelivery window.
     /// </summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00")]
+    [SettingRange(typeof(TimeSpan), "1.00:00:00", "365.00:00:00", ErrorMessage = SectionName + ":" + nameof(Retention) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(Retention) + ").")]
     public TimeSpan Retention { get; set; } = DefaultRetention;
 
     /// <summary>How often an instance looks for buckets to drop (default 1 hour, 1 minute to 1 day).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    [SettingRange(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = SectionName + ":" + nameof(RetentionSweepInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(RetentionSweepInterval) + ").")]
     public TimeSpan RetentionSweepInterval { get; set; } = DefaultRetentionSweepInterval;
 
     /// <summary>
     /// How often a writing instance refreshes the stream directory (what <c>ListStreamsAsync</c> reads) after commits;
     /// default 500 ms, 50 ms to 5 s. Commits in between are coalesced into one write per stream.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    [SettingRange(typeof(TimeSpan), "00:00:00.050", "00:00:05", ErrorMessage = SectionName + ":" + nameof(DirectoryInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(DirectoryInterval) + ").")]
     public TimeSpan DirectoryInterval { get; set; } = DefaultDirectoryInterval;
 
     /// <summary>
@@ -45,6 +45,6 @@ public sealed class EventLogOptions
     /// which keeps 20 streams inside a storage account's 20,000 transactions/s (docs/event-log.md); an idle writer
     /// commits at once.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:00:01", ErrorMessage = SectionName + ":" + nameof(MinCommitInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(MinCommitInterval) + ").")]
     public TimeSpan MinCommitInterval { get; set; } = DefaultMinCommitInterval;
 }
