@@ -15,7 +15,7 @@ namespace FunctionsDashboard.Connections;
 /// </param>
 public sealed record NegotiateResponse(string Url, string AccessToken, string SseUrl, string? SseToken = null);
 
-/// <summary>Outcome of <see cref="Negotiator.Negotiate"/>: a response, or a refusal with its status and reason.</summary>
+/// <summary>Outcome of <see cref="Negotiator.Negotiate(string?, string, IEnumerable{System.Security.Claims.Claim}?, bool?, string?)"/>: a response, or a refusal with its status and reason.</summary>
 /// <param name="Response">The response when granted.</param>
 /// <param name="Status">The HTTP status (200, 401 or 503).</param>
 /// <param name="Reason">Why it was refused.</param>
