@@ -1,5 +1,6 @@
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.Hub;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
@@ -26,6 +27,7 @@ public static class DashboardComposition
         builder.AddRelayDelivery();   // delivery to SignalR (10 tries, capped backoff), dead-letter store, re-drive
         builder.AddStreamAccess();    // one access rule for every read path; subscription groups for SignalR delivery
         builder.AddSseFallback();     // Server-Sent Events and history over many streams: one log reader per instance, bounded cursors
+        builder.AddDiagnostics();     // GET /api/diagnostics: deep self-checks (storage, SignalR key, upstream, Event Grid, clock, settings)
         return builder;
     }
 }

@@ -18,18 +18,16 @@ public static class DashboardCoreExtensions
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddOptions<DashboardOptions>()
-            .BindConfiguration(DashboardOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
+        services.AddValidatedOptions<DashboardOptions, DashboardOptionsValidator>(DashboardOptions.SectionName)
+            .WithCrossFieldValidator<DashboardOptions, DashboardOptionsCrossFieldValidator>();
 
-        services.AddOptions<StorageOptions>().ValidateOnStart();
+        // AzureWebJobsStorage is a plain value or a section: StorageOptionsSetup reads it the way the Functions host does.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<StorageOptions>, StorageOptionsSetup>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(sectionName: null)
+            .WithCrossFieldValidator<StorageOptions, StorageOptionsCrossFieldValidator>();
         services.TryAddSingleton<DashboardStorage>();
 
-        services.AddOptions<StartupOptions>().BindConfiguration(StartupOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StartupOptions>, StartupOptionsValidator>());
+        services.AddValidatedOptions<StartupOptions, StartupOptionsValidator>(StartupOptions.SectionName);
         services.TryAddSingleton<Readiness>();
         services.TryAddSingleton<DashboardHealth>();
         services.AddSingleton<IStartupStep, StorageProvisioningStep>();

@@ -54,6 +54,13 @@ internal sealed record LocalSignalRFaultSettings
     /// </summary>
     public bool Offline { get; init; }
 
+    /// <summary>
+    /// The Service's keys are not the app's any more (as after a key rotation, or a key of another resource): client and
+    /// REST tokens signed with the app's access key are refused (401), and upstream calls are signed with keys the app
+    /// does not know. The secondary key and Microsoft Entra ID keep working.
+    /// </summary>
+    public bool RejectAccessKey { get; init; }
+
     /// <summary>Seed of the fault dice, for reproducible runs. Default: none (a random seed).</summary>
     public int? Seed { get; init; }
 

@@ -16,7 +16,7 @@ namespace FunctionsDashboard.DevHost.LocalSignalR;
 /// <c>kid</c>). With <see cref="LocalSignalROptions.DisableLocalAuth"/> (Bicep's <c>disableLocalAuth: true</c>) tokens
 /// signed with the access keys are refused and only the Entra flow works.
 /// </summary>
-internal sealed class LocalSignalRKeys(IOptions<LocalSignalROptions> options, IOptions<SignalROptions> signalR, TimeProvider timeProvider)
+internal sealed class LocalSignalRKeys(IOptions<LocalSignalROptions> options, IOptions<SignalROptions> signalR, TimeProvider timeProvider, LocalSignalRFaults? faults = null)
 {
     /// <summary>How long an issued key signs valid tokens (the SDK refreshes every 55 min and drops a key after 120).</summary>
     public static readonly TimeSpan IssuedKeyLifetime = TimeSpan.FromMinutes(120);
@@ -24,8 +24,14 @@ internal sealed class LocalSignalRKeys(IOptions<LocalSignalROptions> options, IO
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
     private readonly ConcurrentDictionary<string, (SymmetricSecurityKey Key, DateTimeOffset Issued)> _issued = new(StringComparer.Ordinal);
 
-    /// <summary>The primary access key: the app's own when its connection string has one, else <c>LocalSignalR:AccessKey</c>.</summary>
-    public string Primary => signalR.Value.Connection.AccessKey ?? options.Value.AccessKey;
+    /// <summary>The primary key after <see cref="LocalSignalRFaultSettings.RejectAccessKey"/>: one the app cannot know.</summary>
+    public const string RotatedPrimary = "local-rotated-primary-key-the-app-does-not-have";
+
+    /// <summary>
+    /// The primary access key: the app's own when its connection string has one, else <c>LocalSignalR:AccessKey</c>;
+    /// <see cref="RotatedPrimary"/> while <see cref="LocalSignalRFaultSettings.RejectAccessKey"/> is on.
+    /// </summary>
+    public string Primary => faults?.Current.RejectAccessKey == true ? RotatedPrimary : signalR.Value.Connection.AccessKey ?? options.Value.AccessKey;
 
     /// <summary>The secondary access key (<c>LocalSignalR:SecondaryAccessKey</c>).</summary>
     public string Secondary => options.Value.SecondaryAccessKey;

@@ -2,6 +2,7 @@ using FunctionsDashboard.Access;
 using FunctionsDashboard.Sse;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
 
 namespace FunctionsDashboard.Functions.Access;
 
@@ -9,11 +10,31 @@ namespace FunctionsDashboard.Functions.Access;
 public static class AccessHttp
 {
     /// <summary>The credentials of <paramref name="request"/>: App Service principal headers, Authorization, stream token (query or cookie).</summary>
-    public static AccessRequest Credentials(this HttpRequest request) => new(
-        request.Headers[AppServicePrincipal.Header].FirstOrDefault(),
-        request.Headers[AppServicePrincipal.IdHeader].FirstOrDefault(),
-        request.Headers.Authorization.FirstOrDefault(),
-        request.Query[StreamTokens.QueryParameter].FirstOrDefault() ?? request.Cookies[StreamTokens.CookieName]);
+    public static AccessRequest Credentials(this HttpRequest request)
+    {
+        var (principal, principalId, authorization) = (First(request.Headers[AppServicePrincipal.Header]), First(request.Headers[AppServicePrincipal.IdHeader]), First(request.Headers.Authorization));
+        var streamToken = First(request.Query[StreamTokens.QueryParameter]) ?? (request.Headers.Cookie.Count == 0 ? null : request.Cookies[StreamTokens.CookieName]);
+        return principal is null && principalId is null && authorization is null && streamToken is null
+            ? AccessRequest.None
+            : new AccessRequest(principal, principalId, authorization, streamToken);
+    }
+
+    /// <summary>The first value, or null (without boxing the values for LINQ).</summary>
+    public static string? First(StringValues values) => values.Count == 0 ? null : values[0];
+
+    /// <summary>
+    /// Sets the stream-token cookie for the SSE routes: HttpOnly, <c>Path</c> = the path of <paramref name="sseUrl"/>,
+    /// <c>Max-Age</c> = <paramref name="lifetime"/>; over HTTPS Secure and SameSite=None (EventSource with credentials
+    /// from another origin), else SameSite=Lax. The same header <c>Cookies.Append</c> writes; its attributes are
+    /// formatted once per SSE URL, scheme and lifetime (negotiate's hot path, docs/benchmarks.md).
+    /// </summary>
+    public static void AppendStreamTokenCookie(HttpResponse response, string token, string sseUrl, bool https, TimeSpan lifetime)
+    {
+        var attributes = s_cookieAttributes is { } cached && cached.Https == https && cached.Lifetime == lifetime && string.Equals(cached.SseUrl, sseUrl, StringComparison.Ordinal)
+            ? cached
+            : s_cookieAttributes = CookieAttributes.For(sseUrl, https, lifetime);
+        response.Headers.SetCookie = StringValues.Concat(response.Headers.SetCookie, string.Concat(StreamTokens.CookieName, "=", Uri.EscapeDataString(token), attributes.Text));
+    }
 
     /// <summary>401 (with <c>WWW-Authenticate</c>) or 403, as problem+json.</summary>
     public static ProblemHttpResult Refusal(HttpResponse response, AccessDecision decision)
@@ -29,7 +50,26 @@ public static class AccessHttp
             detail: decision.Reason);
     }
 
+    private static CookieAttributes? s_cookieAttributes;
+
     /// <summary>A refused read request as problem+json.</summary>
     public static ProblemHttpResult Problem(ReadProblem problem) =>
         TypedResults.Problem(statusCode: problem.Status, title: problem.Title, detail: problem.Detail);
+
+    /// <summary>The attributes of the stream-token cookie (<c>; max-age=…; path=…; …</c>) for one SSE URL, scheme and lifetime.</summary>
+    private sealed record CookieAttributes(string SseUrl, bool Https, TimeSpan Lifetime, string Text)
+    {
+        public static CookieAttributes For(string sseUrl, bool https, TimeSpan lifetime)
+        {
+            var header = new CookieOptions
+            {
+                HttpOnly = true,
+                Secure = https,
+                SameSite = https ? SameSiteMode.None : SameSiteMode.Lax,
+                Path = new Uri(sseUrl).AbsolutePath,
+                MaxAge = lifetime,
+            }.CreateCookieHeader(StreamTokens.CookieName, string.Empty).ToString();
+            return new CookieAttributes(sseUrl, https, lifetime, header[(StreamTokens.CookieName.Length + 1)..]);
+        }
+    }
 }

@@ -1,6 +1,6 @@
-using System.Security.Claims;
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Functions.Hosting;
@@ -26,7 +26,8 @@ public sealed class NegotiateFunction(
     Readiness readiness,
     StreamAccess access,
     StreamTokens streamTokens,
-    SubscriptionGroups groups)
+    SubscriptionGroups groups,
+    DiagnosticsActivity? diagnostics = null)
 {
     /// <summary>App Service authentication's principal id header (trusted only when that feature is on: it strips forged ones).</summary>
     public const string PrincipalIdHeader = AppServicePrincipal.IdHeader;
@@ -38,7 +39,8 @@ public sealed class NegotiateFunction(
         CancellationToken cancellationToken)
     {
         var response = request.HttpContext.Response;
-        var cors = CorsPolicy.Evaluate(request.Headers.Origin.FirstOrDefault(), request.OwnOrigin(), options.Value.AllowedOrigins);
+        var origin = AccessHttp.First(request.Headers.Origin);
+        var cors = string.IsNullOrEmpty(origin) ? CorsPolicy.NoOrigin : CorsPolicy.Evaluate(origin, request.OwnOrigin(), options.Value.AllowedOrigins);
         if (!cors.Allowed)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Origin not allowed",
@@ -89,17 +91,11 @@ public sealed class NegotiateFunction(
         var group = await groups.EnsureAsync(subscription, cancellationToken);
         var sseUrl = request.SiblingUrl("events");
         var sseToken = streamTokens.Mint(decision.Identity, decision.Readable);
-        var outcome = negotiator.Negotiate(decision.Identity.UserId, sseUrl, [new Claim(SubscriptionGroups.GroupClaim, group)], allowAnonymous: true, sseToken);
+        var outcome = negotiator.Negotiate(decision.Identity.UserId, sseUrl, [new KeyValuePair<string, string>(SubscriptionGroups.GroupClaim, group)], allowAnonymous: true, sseToken);
         if (outcome.Response is not null)
         {
-            response.Cookies.Append(StreamTokens.CookieName, sseToken, new CookieOptions
-            {
-                HttpOnly = true,
-                Secure = request.IsHttps,
-                SameSite = request.IsHttps ? SameSiteMode.None : SameSiteMode.Lax,
-                Path = new Uri(sseUrl).AbsolutePath,
-                MaxAge = accessOptions.Value.StreamTokenLifetime,
-            });
+            diagnostics?.Negotiated(); // self-check: a connected upstream event should follow
+            AccessHttp.AppendStreamTokenCookie(response, sseToken, sseUrl, request.IsHttps, accessOptions.Value.StreamTokenLifetime);
         }
 
         return outcome switch

@@ -1,4 +1,5 @@
 using FunctionsDashboard.Health;
+using FunctionsDashboard.Options;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,9 +17,9 @@ public static class AccessExtensions
         where TBuilder : IHostApplicationBuilder
     {
         var services = builder.Services;
-        services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<AccessOptions>, AccessOptionsSetup>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>());
+        services.AddValidatedOptions<AccessOptions, AccessOptionsValidator>(AccessOptions.SectionName)
+            .WithCrossFieldValidator<AccessOptions, AccessOptionsCrossFieldValidator>();
         services.TryAddSingleton<StreamSigningKey>();
         services.AddSingleton<IStartupStep, StreamSigningKeyStep>();
         services.TryAddSingleton<StreamTokens>();

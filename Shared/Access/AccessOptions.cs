@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.Access;
 
@@ -43,14 +44,15 @@ public sealed class AccessOptions
     /// Key that signs SSE cursors and stream tokens (at least 32 characters). Unset: derived from the SignalR access key,
     /// or, without one, generated once and kept in storage so every instance uses the same.
     /// </summary>
+    [EmptyOrMinLength(32, ErrorMessage = SectionName + ":SigningKey is shorter than 32 characters; use a long random key, or leave it empty to derive one.")]
     public string? SigningKey { get; set; }
 
     /// <summary>Lifetime of stream tokens (the <c>access_token</c> query of <c>EventSource</c>). Default 10 min; 1 min to 1 h.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    [SettingRange(typeof(TimeSpan), "00:01:00", "01:00:00", ErrorMessage = SectionName + ":" + nameof(StreamTokenLifetime) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(StreamTokenLifetime) + ").")]
     public TimeSpan StreamTokenLifetime { get; set; } = DefaultStreamTokenLifetime;
 
     /// <summary>Most patterns a request may name (<c>?stream=</c>). Default 50; 1 to 500.</summary>
-    [Range(1, 500)]
+    [SettingRange(1, 500, ErrorMessage = SectionName + ":" + nameof(MaxStreamsPerRequest) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(MaxStreamsPerRequest) + ").")]
     public int MaxStreamsPerRequest { get; set; } = 50;
 }
 

@@ -18,6 +18,7 @@ public sealed partial class StreamAccess(
     ILogger<StreamAccess> logger)
 {
     private readonly StreamSet _anonymous = StreamSet.Of(options.Value.AnonymousStreams.Select(StreamPattern.Parse));
+    private AccessDecision? _anonymousGrant;
 
     /// <summary>Decides who the caller is and what it may read.</summary>
     public async Task<AccessDecision> DecideAsync(AccessRequest request, CancellationToken cancellationToken)
@@ -65,7 +66,7 @@ public sealed partial class StreamAccess(
 
         if (o.AllowAnonymous == true)
         {
-            return Grant(CallerIdentity.Anonymous, _anonymous);
+            return _anonymousGrant ??= Grant(CallerIdentity.Anonymous, _anonymous);
         }
 
         return Refuse(401, "Sign in first: this endpoint needs an authenticated caller (anonymous access is off: Access:AllowAnonymous, or SignalR:AllowAnonymous when that is unset).");

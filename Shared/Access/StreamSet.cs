@@ -11,6 +11,7 @@ public sealed class StreamSet
 {
     private readonly HashSet<string> _exact;
     private readonly string[] _prefixes;
+    private string? _hash;
 
     private StreamSet(IReadOnlyList<StreamPattern> patterns)
     {
@@ -103,8 +104,8 @@ public sealed class StreamSet
         return Of(result);
     }
 
-    /// <summary>A short, stable hash of <see cref="Key"/> (16 lower-case hex digits).</summary>
-    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Key)))[..16];
+    /// <summary>A short, stable hash of <see cref="Key"/> (16 lower-case hex digits); computed once per set.</summary>
+    public string Hash() => _hash ??= Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Key)))[..16];
 
     /// <inheritdoc />
     public override string ToString() => Key;

@@ -26,9 +26,15 @@ public sealed class StreamTokens(StreamSigningKey key, IOptions<AccessOptions> o
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     private SigningCache? _signing;
+    private MintedToken? _last;
 
     /// <summary>Mints a token for <paramref name="identity"/> that reads <paramref name="readable"/>.</summary>
-    /// <remarks>Written by <see cref="FunctionsDashboard.SignalR.SignalRSigningKey.CreateToken"/> with the sub-key built once (negotiate's hot path, docs/benchmarks.md).</remarks>
+    /// <remarks>
+    /// Written by <see cref="FunctionsDashboard.SignalR.SignalRSigningKey.CreateToken"/> with the sub-key built once
+    /// (negotiate's hot path, docs/benchmarks.md). A token's times are whole seconds and HS256 is deterministic, so the
+    /// token for the same caller, streams, key and seconds is the same string: the last one minted is handed out again
+    /// within its second instead of being signed anew (every anonymous dashboard negotiating in one second).
+    /// </remarks>
     public string Mint(CallerIdentity identity, StreamSet readable)
     {
         var root = key.Bytes;
@@ -39,13 +45,26 @@ public sealed class StreamTokens(StreamSigningKey key, IOptions<AccessOptions> o
             _signing = new SigningCache(root, signing);
         }
 
-        return signing.CreateToken(Audience, timeProvider.GetUtcNow(), options.Value.StreamTokenLifetime,
+        var now = timeProvider.GetUtcNow();
+        var lifetime = options.Value.StreamTokenLifetime;
+        var subject = identity.UserId ?? "anonymous";
+        var (issued, expires) = (now.ToUnixTimeSeconds(), (now + lifetime).ToUnixTimeSeconds());
+        if (_last is { } last && ReferenceEquals(last.Signing, signing) && last.Issued == issued && last.Expires == expires
+            && string.Equals(last.Subject, subject, StringComparison.Ordinal) && string.Equals(last.Source, identity.Source, StringComparison.Ordinal)
+            && string.Equals(last.Streams, readable.Key, StringComparison.Ordinal))
+        {
+            return last.Token;
+        }
+
+        var token = signing.CreateToken(Audience, now, lifetime,
         [
             new("iss", Audience),
-            new("sub", identity.UserId ?? "anonymous"),
+            new("sub", subject),
             new(StreamsClaim, readable.Key),
             new(SourceClaim, identity.Source),
         ]);
+        _last = new MintedToken(signing, issued, expires, subject, identity.Source, readable.Key, token);
+        return token;
     }
 
     /// <summary>The identity and readable streams of a valid token; null when it is not one (forged, expired, malformed).</summary>
@@ -87,4 +106,7 @@ public sealed class StreamTokens(StreamSigningKey key, IOptions<AccessOptions> o
     }
 
     private sealed record SigningCache(byte[] Root, FunctionsDashboard.SignalR.SignalRSigningKey Key);
+
+    /// <summary>The last token minted, with what it was minted from (a reference, so readers never see half of it).</summary>
+    private sealed record MintedToken(FunctionsDashboard.SignalR.SignalRSigningKey Signing, long Issued, long Expires, string Subject, string Source, string Streams, string Token);
 }

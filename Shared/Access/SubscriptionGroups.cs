@@ -31,29 +31,48 @@ public sealed partial class SubscriptionGroups(DashboardStorage storage, TimePro
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
     private const string Partition = "g";
+    private const int MaxNamesCached = 10_000;
     private readonly ConcurrentDictionary<string, StreamSet> _groups = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, EventTargets> _targets = new(StringComparer.Ordinal);
+
+    /// <summary>Recorded groups by their subscription's canonical text (bounded: subscriptions come from requests).</summary>
+    private readonly ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private long _refreshedAt = long.MinValue;
 
     /// <summary>The group of a subscription.</summary>
     public static string NameOf(StreamSet subscription) => Prefix + subscription.Hash();
 
+    /// <summary>
+    /// The group of a subscription this instance has recorded, by its canonical text (no hash per negotiate); null
+    /// when it has not recorded it yet.
+    /// </summary>
+    private string? KnownNameOf(StreamSet subscription) =>
+        _names.TryGetValue(subscription.Key, out var name) ? name : null;
+
     /// <summary>The groups this instance knows, with their sets.</summary>
     public IReadOnlyDictionary<string, StreamSet> Known => _groups;
 
     /// <summary>Makes sure the group of <paramref name="subscription"/> is recorded (once per instance); returns its name.</summary>
-    public async Task<string> EnsureAsync(StreamSet subscription, CancellationToken cancellationToken)
+    public ValueTask<string> EnsureAsync(StreamSet subscription, CancellationToken cancellationToken) =>
+        KnownNameOf(subscription) is { } known ? ValueTask.FromResult(known) : RecordAsync(subscription, cancellationToken);
+
+    private async ValueTask<string> RecordAsync(StreamSet subscription, CancellationToken cancellationToken)
     {
         var name = NameOf(subscription);
-        if (_groups.ContainsKey(name))
+        if (!_groups.ContainsKey(name))
         {
-            return name;
+            var entity = new TableEntity(Partition, name) { ["Streams"] = subscription.Key };
+            await storage.Table(TableName).UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+            Add(name, subscription);
         }
 
-        var entity = new TableEntity(Partition, name) { ["Streams"] = subscription.Key };
-        await storage.Table(TableName).UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
-        Add(name, subscription);
+        if (_names.Count >= MaxNamesCached)
+        {
+            _names.Clear();
+        }
+
+        _names[subscription.Key] = name;
         return name;
     }
 

@@ -19,11 +19,7 @@ public static class ConnectionRegistryExtensions
         where TBuilder : IHostApplicationBuilder
     {
         var services = builder.Services;
-        services.AddOptions<ConnectionRegistryOptions>()
-            .BindConfiguration(ConnectionRegistryOptions.SectionName)
-            .Validate(o => o.Shards is >= 1 and <= 256, "Registry:Shards must be between 1 and 256.")
-            .Validate(o => o.PresenceCacheDuration >= TimeSpan.Zero && o.PresenceCacheDuration <= TimeSpan.FromMinutes(1), "Registry:PresenceCacheDuration must be between 00:00:00 and 00:01:00.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<ConnectionRegistryOptions, ConnectionRegistryOptionsValidator>(ConnectionRegistryOptions.SectionName);
         services.AddStorageResource(StorageResourceKind.Table, ConnectionRegistryOptions.TableName);
         services.AddResiliencePipeline(ConnectionRegistry.PipelineName, (pipeline, context) =>
         {
@@ -45,7 +41,10 @@ public static class ConnectionRegistryExtensions
                 })
                 .AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.ConnectionTimeout);
         });
+        services.TryAddSingleton<ConnectionKeys>();
+        services.TryAddSingleton<ConnectionTable>();
         services.TryAddSingleton<ConnectionRegistry>();
+        services.TryAddSingleton<StaleConnectionScanner>();
         services.TryAddSingleton<Negotiator>();
         services.TryAddSingleton<PresenceNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceNotifier>());

@@ -1,9 +1,6 @@
-using System.Text.Json;
 using System.Threading.Channels;
-using Azure.Data.Tables;
 using FunctionsDashboard.Options;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,13 +14,13 @@ namespace FunctionsDashboard.Connections;
 /// Closes go out as removals come in, so the REST calls overlap the deletes. Safe when sweeps
 /// overlap, within an instance (one at a time; a second trigger is skipped) or across instances (ETag-conditional
 /// removal, nothing counted twice); a heartbeat that lands during the sweep keeps its connection. Each run is logged
-/// and recorded for <c>GET /api/connections</c>.
+/// and recorded for <c>GET /api/connections</c>. The reading, removing and recording are the
+/// <see cref="StaleConnectionScanner"/>'s (one walk); the sweeper counts, closes and notifies.
 /// </summary>
 public sealed partial class ConnectionSweeper(
-    ConnectionRegistry registry,
+    StaleConnectionScanner scanner,
     IConnectionCloser closer,
     PresenceNotifier presence,
-    DashboardStorage storage,
     IOptions<DashboardOptions> options,
     TimeProvider timeProvider,
     ILogger<ConnectionSweeper> logger)
@@ -32,8 +29,6 @@ public sealed partial class ConnectionSweeper(
     public const string CloseReason = "stale";
 
     private const int CloseParallelism = 16;
-    private const string MetaPartition = "meta";
-    private const string LastSweepRow = "last-sweep";
     private readonly SemaphoreSlim _running = new(1, 1);
 
     /// <summary>Runs one sweep; returns null when another sweep of this instance is still running.</summary>
@@ -56,11 +51,7 @@ public sealed partial class ConnectionSweeper(
     }
 
     /// <summary>The last sweep recorded by any instance, or null.</summary>
-    public async Task<SweepResult?> LastSweepAsync(CancellationToken cancellationToken)
-    {
-        var row = await storage.Table(ConnectionRegistryOptions.TableName).GetEntityIfExistsAsync<TableEntity>(MetaPartition, LastSweepRow, cancellationToken: cancellationToken);
-        return row.HasValue && row.Value!.GetString("Result") is { } json ? JsonSerializer.Deserialize<SweepResult>(json, JsonSerializerOptions.Web) : null;
-    }
+    public Task<SweepResult?> LastSweepAsync(CancellationToken cancellationToken) => scanner.LastSweepAsync(cancellationToken);
 
     private async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -72,17 +63,17 @@ public sealed partial class ConnectionSweeper(
         var closing = CloseAllAsync(closes.Reader, cancellationToken);
         try
         {
-            await foreach (var page in registry.FindStaleAsync(cutoff, cancellationToken))
+            await foreach (var page in scanner.SweepAsync(cutoff, cancellationToken))
             {
                 if (page.Error is not null)
                 {
-                    // Logged by the registry; this shard waits for the next sweep, the others go on.
+                    // Logged by the scanner; this shard waits for the next sweep, the others go on.
                     failed++;
                     continue;
                 }
 
-                scanned += page.Candidates.Count;
-                foreach (var outcome in await registry.RemoveStaleAsync(page.Candidates, cutoff, cancellationToken))
+                scanned += page.Scanned;
+                foreach (var outcome in page.Removals)
                 {
                     switch (outcome.Disposition)
                     {
@@ -149,8 +140,7 @@ public sealed partial class ConnectionSweeper(
     {
         try
         {
-            var row = new TableEntity(MetaPartition, LastSweepRow) { ["Result"] = JsonSerializer.Serialize(result, JsonSerializerOptions.Web) };
-            await storage.Table(ConnectionRegistryOptions.TableName).UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
+            await scanner.RecordAsync(result, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

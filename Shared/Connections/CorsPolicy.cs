@@ -53,12 +53,15 @@ public static class CorsPolicy
         return names.Count == 0 ? DefaultAllowHeaders : string.Join(", ", names);
     }
 
+    /// <summary>The decision for a request without <c>Origin</c> (not a cross-origin browser call): allowed, no CORS headers.</summary>
+    public static CorsDecision NoOrigin { get; } = new(true, null, false);
+
     /// <summary>Decides for <paramref name="origin"/> calling an app at <paramref name="ownOrigin"/>.</summary>
     public static CorsDecision Evaluate(string? origin, string ownOrigin, IEnumerable<string> allowedOrigins)
     {
         if (string.IsNullOrEmpty(origin))
         {
-            return new CorsDecision(true, null, false);
+            return NoOrigin;
         }
 
         // An origin is echoed into Access-Control-Allow-Origin: one that cannot be a header value is no browser's origin.

@@ -15,7 +15,7 @@ namespace FunctionsDashboard.Connections;
 /// </param>
 public sealed record NegotiateResponse(string Url, string AccessToken, string SseUrl, string? SseToken = null);
 
-/// <summary>Outcome of <see cref="Negotiator.Negotiate"/>: a response, or a refusal with its status and reason.</summary>
+/// <summary>Outcome of <see cref="Negotiator.Negotiate(string?, string, IEnumerable{System.Security.Claims.Claim}?, bool?, string?)"/>: a response, or a refusal with its status and reason.</summary>
 /// <param name="Response">The response when granted.</param>
 /// <param name="Status">The HTTP status (200, 401 or 503).</param>
 /// <param name="Reason">Why it was refused.</param>
@@ -32,13 +32,19 @@ public sealed class Negotiator(Readiness readiness, SignalRTokenService tokens, 
     /// <summary>How long a client should wait before negotiating again while the app starts.</summary>
     public static readonly TimeSpan NotReadyRetryAfter = TimeSpan.FromSeconds(2);
 
+    private const string AnonymousPrefix = "anonymous-";
+
     /// <summary>Negotiates for a caller.</summary>
     /// <param name="principalId">The authenticated principal id, or null.</param>
     /// <param name="sseUrl">The absolute URL of the SSE fallback.</param>
     /// <param name="claims">Extra claims for the client token (they reach the upstream in <c>X-ASRS-User-Claims</c>).</param>
     /// <param name="allowAnonymous">Whether a caller without principal is allowed (the access rule's answer); default <see cref="SignalROptions.AllowAnonymous"/>.</param>
     /// <param name="sseToken">The stream token to hand out with the connection.</param>
-    public NegotiateOutcome Negotiate(string? principalId, string sseUrl, IEnumerable<Claim>? claims = null, bool? allowAnonymous = null, string? sseToken = null)
+    public NegotiateOutcome Negotiate(string? principalId, string sseUrl, IEnumerable<Claim>? claims = null, bool? allowAnonymous = null, string? sseToken = null) =>
+        Negotiate(principalId, sseUrl, claims is null ? [] : [.. claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value))], allowAnonymous, sseToken);
+
+    /// <summary>Negotiates for a caller, with the client token's extra claims as (type, value); see the other overload.</summary>
+    public NegotiateOutcome Negotiate(string? principalId, string sseUrl, IReadOnlyList<KeyValuePair<string, string>> claims, bool? allowAnonymous = null, string? sseToken = null)
     {
         if (!readiness.IsReady)
         {
@@ -53,7 +59,7 @@ public sealed class Negotiator(Readiness readiness, SignalRTokenService tokens, 
         }
         else if (allowAnonymous ?? o.AllowAnonymous)
         {
-            userId = "anonymous-" + Guid.NewGuid().ToString("N")[..12];
+            userId = AnonymousUserId();
         }
         else
         {
@@ -63,4 +69,14 @@ public sealed class Negotiator(Readiness readiness, SignalRTokenService tokens, 
         var token = tokens.CreateClientToken(o.HubName, userId, claims);
         return new NegotiateOutcome(new NegotiateResponse(tokens.ClientUrl(o.HubName), token, sseUrl, sseToken), 200);
     }
+
+    /// <summary><c>anonymous-</c> + the first 12 hex digits of a new GUID, written in one allocation.</summary>
+    private static string AnonymousUserId() =>
+        string.Create(AnonymousPrefix.Length + 12, Guid.NewGuid(), static (span, guid) =>
+        {
+            Span<char> hex = stackalloc char[32];
+            guid.TryFormat(hex, out _, "N");
+            AnonymousPrefix.CopyTo(span);
+            hex[..12].CopyTo(span[AnonymousPrefix.Length..]);
+        });
 }

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.EventLog;
 
@@ -17,34 +17,52 @@ public sealed class EventLogOptions
     /// <summary>Default of <see cref="DirectoryInterval"/>: 500 ms.</summary>
     public static readonly TimeSpan DefaultDirectoryInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Default of <see cref="MinCommitInterval"/>: 20 ms.</summary>
-    public static readonly TimeSpan DefaultMinCommitInterval = TimeSpan.FromMilliseconds(20);
+    /// <summary>Default of <see cref="MinCommitInterval"/>: 0 (no fixed pacing; <see cref="TransactionsPerSecond"/> bounds the rate).</summary>
+    public static readonly TimeSpan DefaultMinCommitInterval = TimeSpan.Zero;
+
+    /// <summary>Default of <see cref="TransactionsPerSecond"/>: 900.</summary>
+    public const int DefaultTransactionsPerSecond = 900;
 
     /// <summary>
     /// How long events are kept (default 7 days, 1 to 365 days). Events live in day buckets; a bucket is dropped whole
     /// once its whole day is older than this, so an event is kept at least this long and at most one day longer.
     /// At least one day: the id index of the current and the previous bucket covers Event Grid's 24 h redelivery window.
     /// </summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00")]
+    [SettingRange(typeof(TimeSpan), "1.00:00:00", "365.00:00:00", ErrorMessage = SectionName + ":" + nameof(Retention) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(Retention) + ").")]
     public TimeSpan Retention { get; set; } = DefaultRetention;
 
     /// <summary>How often an instance looks for buckets to drop (default 1 hour, 1 minute to 1 day).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    [SettingRange(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = SectionName + ":" + nameof(RetentionSweepInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(RetentionSweepInterval) + ").")]
     public TimeSpan RetentionSweepInterval { get; set; } = DefaultRetentionSweepInterval;
 
     /// <summary>
     /// How often a writing instance refreshes the stream directory (what <c>ListStreamsAsync</c> reads) after commits;
     /// default 500 ms, 50 ms to 5 s. Commits in between are coalesced into one write per stream.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    [SettingRange(typeof(TimeSpan), "00:00:00.050", "00:00:05", ErrorMessage = SectionName + ":" + nameof(DirectoryInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(DirectoryInterval) + ").")]
     public TimeSpan DirectoryInterval { get; set; } = DefaultDirectoryInterval;
 
     /// <summary>
-    /// Under load, a stream's writer starts a commit at most this often (default 20 ms, 0 to 1 s; 0 = as fast as storage
-    /// answers). Events arriving meanwhile join the next commit. This bounds each instance to 50 commits/s per stream,
-    /// which keeps 20 streams inside a storage account's 20,000 transactions/s (docs/event-log.md); an idle writer
-    /// commits at once.
+    /// Under load, a stream's writer starts a commit at most this often (default 0 = as fast as storage answers and
+    /// <see cref="TransactionsPerSecond"/> allows; up to 1 s). Events arriving meanwhile join the next commit; an idle
+    /// writer commits at once.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:00:01", ErrorMessage = SectionName + ":" + nameof(MinCommitInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(MinCommitInterval) + ").")]
     public TimeSpan MinCommitInterval { get; set; } = DefaultMinCommitInterval;
+
+    /// <summary>
+    /// Storage transactions per second that one instance's writer of one stream may use (default 900, 10 to 20,000):
+    /// id claims, commits and delivery-queue messages (3 each: send, receive, delete) are charged to it; above it the
+    /// writer waits and commits more events at once. 900 keeps 20 streams inside a storage account's 20,000
+    /// transactions/s with room for reads (docs/event-log.md); with two instances writing one stream at full rate, halve it.
+    /// </summary>
+    [SettingRange(10, 20_000, ErrorMessage = SectionName + ":" + nameof(TransactionsPerSecond) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(TransactionsPerSecond) + ").")]
+    public int TransactionsPerSecond { get; set; } = DefaultTransactionsPerSecond;
+
+    /// <summary>
+    /// Pipelined commits (default on): while a stream's small commit (fewer than 16 events, i.e. a low rate) is being
+    /// written, the ids of the next batch are claimed already; larger commits go one after the other so that batches
+    /// grow. Off: claims and commit always one after the other.
+    /// </summary>
+    public bool PipelineCommits { get; set; } = true;
 }

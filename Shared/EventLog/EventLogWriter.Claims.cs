@@ -17,7 +17,7 @@ public sealed partial class EventLogWriter
         /// in flight the event waits; if it can no longer land (older than <see cref="ClaimTimeout"/>, or abandoned by
         /// this writer) it is taken over after a fence on the head.
         /// </summary>
-        private async Task ClaimAsync(List<PendingEvent> todo, string token, ClaimState state, CancellationToken cancellationToken)
+        private async Task ClaimAsync(List<PendingEvent> todo, string token, ClaimState state, PreparedClaims? prepared, CancellationToken cancellationToken)
         {
             if (todo.Count == 0)
             {
@@ -25,28 +25,22 @@ public sealed partial class EventLogWriter
             }
 
             var head = _head!;
-            var tables = new List<DateOnly> { head.Bucket };
-            var previous = head.Bucket.AddDays(-1);
-            if (head.Buckets.Any(b => b.Day == previous))
+            ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>? foreign = null;
+            if (prepared is not null && prepared.Token == token && prepared.Bucket == head.Bucket && prepared.WithPrevious == HasPreviousBucket(head)
+                && prepared.Events.Count == todo.Count)
             {
-                tables.Add(previous);
-            }
-
-            var now = log._timeProvider.GetUtcNow();
-            var foreign = new ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>();
-            var jobs = new List<Task>();
-            foreach (var table in tables)
-            {
-                foreach (var partition in todo.GroupBy(p => EventLogLayout.IndexPartition(stream, p.IdKey), StringComparer.Ordinal))
+                try
                 {
-                    foreach (var chunk in partition.Chunk(EventLogLayout.MaxClaimsPerTransaction))
-                    {
-                        jobs.Add(ClaimChunkAsync(table, head.Bucket, partition.Key, chunk, token, now, foreign, cancellationToken));
-                    }
+                    foreign = await prepared.Submitted; // claimed while the previous commit was being written
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Claim again below: rows this round did write carry our token and count as ours.
                 }
             }
 
-            await Task.WhenAll(jobs);
+            var now = log._timeProvider.GetUtcNow();
+            foreign ??= await SubmitClaimsAsync(todo, token, head, now, cancellationToken);
             var byEvent = foreign.GroupBy(f => f.Event).ToDictionary(g => g.Key, g => g.Select(f => (f.Table, f.Claim)).ToList());
             foreach (var p in todo.Where(p => !byEvent.ContainsKey(p)))
             {
@@ -77,6 +71,62 @@ public sealed partial class EventLogWriter
             }
         }
 
+        private static bool HasPreviousBucket(HeadRow head) => head.Buckets.Any(b => b.Day == head.Bucket.AddDays(-1));
+
+        /// <summary>
+        /// Submits the claim rows of <paramref name="todo"/> (one <c>Add</c> transaction per index partition and table):
+        /// the head's bucket and, when the stream has one, the previous day's. Returns the rows found claimed by other tokens.
+        /// Touches no writer state but the budget, so it may run while the previous commit is being written.
+        /// </summary>
+        private async Task<ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>> SubmitClaimsAsync(
+            IReadOnlyList<PendingEvent> todo, string token, HeadRow head, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            var tables = new List<DateOnly> { head.Bucket };
+            if (HasPreviousBucket(head))
+            {
+                tables.Add(head.Bucket.AddDays(-1));
+            }
+
+            var foreign = new ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>();
+            var jobs = new List<Task>();
+            foreach (var table in tables)
+            {
+                foreach (var partition in todo.GroupBy(p => EventLogLayout.IndexPartition(stream, p.IdKey), StringComparer.Ordinal))
+                {
+                    foreach (var chunk in partition.Chunk(EventLogLayout.MaxClaimsPerTransaction))
+                    {
+                        jobs.Add(ClaimChunkAsync(table, head.Bucket, partition.Key, chunk, token, now, foreign, cancellationToken));
+                    }
+                }
+            }
+
+            await Task.WhenAll(jobs);
+            return foreign;
+        }
+
+        /// <summary>
+        /// Pipelining: claims the ids of the next batch while the current commit is being written, against the head as it
+        /// is now. Null when there is no stored head yet or a rollover is due (the claims must go into the commit's bucket).
+        /// </summary>
+        private PreparedClaims? PrepareClaims(IReadOnlyList<PendingEvent> primaries)
+        {
+            var head = _head;
+            if (head?.ETag is null || head.Bucket < log._store.Today || primaries.Count == 0)
+            {
+                return null;
+            }
+
+            var token = EventLogLayout.NewToken();
+            var started = log._timeProvider.GetTimestamp();
+            var submitted = SubmitClaimsAsync(primaries, token, head, log._timeProvider.GetUtcNow(), CancellationToken.None);
+            return new PreparedClaims(token, started, head.Bucket, HasPreviousBucket(head), primaries, submitted);
+        }
+
+        /// <summary>Claims submitted ahead of their commit (see <see cref="PrepareClaims"/>).</summary>
+        private sealed record PreparedClaims(
+            string Token, long Started, DateOnly Bucket, bool WithPrevious, IReadOnlyList<PendingEvent> Events,
+            Task<ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>> Submitted);
+
         private async Task ClaimChunkAsync(
             DateOnly table, DateOnly bucket, string partition, PendingEvent[] chunk, string token, DateTimeOffset now,
             ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)> foreign, CancellationToken cancellationToken)
@@ -87,6 +137,7 @@ public sealed partial class EventLogWriter
             {
                 try
                 {
+                    _budget.Charge(1);
                     await client.SubmitTransactionAsync(
                         remaining.Select(p => new TableTransactionAction(TableTransactionActionType.Add, EventLogLayout.Claim(stream, p.IdKey, token, bucket, now))),
                         cancellationToken);
@@ -95,6 +146,7 @@ public sealed partial class EventLogWriter
                 catch (TableTransactionFailedException e) when (e.Status == 409)
                 {
                     // Some ids are claimed already (a redelivery, or our own earlier try): look at each row of the chunk.
+                    _budget.Charge(remaining.Count);
                     var rows = await Task.WhenAll(remaining.Select(async p =>
                         (Event: p, Row: await client.GetEntityIfExistsAsync<TableEntity>(partition, p.IdKey, cancellationToken: cancellationToken))));
                     var next = new List<PendingEvent>();

@@ -8,9 +8,11 @@ public sealed partial class EventLogWriter
 {
     private sealed partial class StreamWriter
     {
-        private async Task CommitAsync(List<PendingEvent> batch)
+        /// <summary>
+        /// A repeated id inside the batch (two requests racing, or one batch repeating an id) is one event: the first wins.
+        /// </summary>
+        private static (List<PendingEvent> Primaries, List<(PendingEvent Follower, PendingEvent Primary)> Followers) SplitRepeats(List<PendingEvent> batch)
         {
-            // A repeated id inside the batch (two requests racing, or one batch repeating an id) is one event: the first wins.
             var primaries = new List<PendingEvent>(batch.Count);
             var followers = new List<(PendingEvent Follower, PendingEvent Primary)>();
             var byKey = new Dictionary<string, PendingEvent>(StringComparer.Ordinal);
@@ -27,8 +29,14 @@ public sealed partial class EventLogWriter
                 }
             }
 
-            var token = EventLogLayout.NewToken();
-            var started = log._timeProvider.GetTimestamp();
+            return (primaries, followers);
+        }
+
+        /// <summary>Commits <paramref name="batch"/>; its claims may have been submitted already (<paramref name="prepared"/>).</summary>
+        private async Task CommitAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers, PreparedClaims? prepared)
+        {
+            var token = prepared?.Token ?? EventLogLayout.NewToken();
+            var started = prepared?.Started ?? log._timeProvider.GetTimestamp();
             var state = new ClaimState();
             var assigned = new Dictionary<PendingEvent, long>();
             List<PendingEvent> committing = [];
@@ -64,7 +72,8 @@ public sealed partial class EventLogWriter
                         }
 
                         var todo = primaries.Where(p => !state.IsSettled(p)).ToList();
-                        await ClaimAsync(todo, token, state, ct);
+                        await ClaimAsync(todo, token, state, prepared, ct);
+                        prepared = null; // a later try claims again (rows already ours are recognised by the token)
                         var fresh = primaries.Where(p => state.Claimed.Contains(p)).ToList();
                         if (fresh.Count == 0)
                         {
@@ -77,7 +86,8 @@ public sealed partial class EventLogWriter
                             throw new EventLogUnavailableException($"Stream '{stream}': the commit did not complete within Relay:AckTimeout.");
                         }
 
-                        var pending = PendingRange.Without(_head!.Pending, _handedOff);
+                        var handedOff = HandedOffSnapshot();
+                        var pending = PendingRange.Without(_head!.Pending, handedOff);
                         if (pending.Count >= MaxPendingRanges)
                         {
                             throw new EventLogUnavailableException($"Stream '{stream}' has {pending.Count} committed ranges that were not handed off; the delivery queue is failing.");
@@ -109,9 +119,10 @@ public sealed partial class EventLogWriter
                         attemptBucket = _head.Bucket;
                         try
                         {
+                            _budget.Charge(1);
                             var response = await log._store.WriteTable(_head.Bucket).SubmitTransactionAsync(actions, ct);
                             _head = head with { ETag = response.Value[0].Headers.ETag };
-                            _handedOff.Clear(); // this write removed them from the outbox
+                            ForgetHandedOff(handedOff); // this write removed them from the outbox
                             for (var i = 0; i < fresh.Count; i++)
                             {
                                 assigned[fresh[i]] = range.First + i;
@@ -185,7 +196,7 @@ public sealed partial class EventLogWriter
 
             foreach (var seq in state.Stored.Values)
             {
-                if (_handedOff.Any(r => r.Contains(seq)) || toHandOff.Any(r => r.Range.Contains(seq)) || _head is null)
+                if (_head is null || toHandOff.Any(r => r.Range.Contains(seq)) || IsHandedOffOrHandingOff(seq))
                 {
                     continue;
                 }
@@ -197,32 +208,8 @@ public sealed partial class EventLogWriter
                 }
             }
 
-            var failed = new List<(PendingRange Range, Exception Error)>();
-            foreach (var (r, again) in toHandOff)
-            {
-                try
-                {
-                    await log.HandOffAsync(stream, r);
-                    _handedOff.Add(r);
-                    if (again)
-                    {
-                        log._stats.ReHandedOff();
-                        EventLogLog.ReHandedOff(log._logger, stream, r.First, r.Last, "redelivery");
-                    }
-                    else
-                    {
-                        log._stats.HandedOff();
-                    }
-                }
-                catch (Exception e)
-                {
-                    EventLogLog.HandOffFailed(log._logger, stream, r.First, r.Last, e);
-                    failed.Add((r, e));
-                }
-            }
-
             var waiting = new List<PendingEvent>();
-            var duplicates = 0;
+            var resolved = new List<(PendingEvent Event, long Seq, bool Duplicate)>();
             foreach (var p in primaries)
             {
                 var duplicate = state.Stored.TryGetValue(p.IdKey, out var seq);
@@ -233,20 +220,26 @@ public sealed partial class EventLogWriter
                     continue;
                 }
 
-                Resolve(p, seq, duplicate, failed);
-                duplicates += duplicate ? 1 : 0;
-                foreach (var (follower, _) in followers.Where(f => ReferenceEquals(f.Primary, p)))
-                {
-                    Resolve(follower, seq, duplicate: true, failed);
-                    duplicates++;
-                }
+                resolved.Add((p, seq, duplicate));
+                resolved.AddRange(followers.Where(f => ReferenceEquals(f.Primary, p)).Select(f => (f.Follower, seq, true)));
             }
 
-            log._stats.Duplicates(duplicates);
-
+            log._stats.Duplicates(resolved.Count(r => r.Duplicate));
             if (waiting.Count > 0)
             {
                 Defer(waiting);
+            }
+
+            // The requests are answered once their ranges are on the delivery queue; the loop goes on with the next
+            // commit meanwhile (one hand-off sender per stream, see EnqueueHandOff).
+            void ResolveAll(List<(PendingRange Range, Exception Error)> failed) => resolved.ForEach(r => Resolve(r.Event, r.Seq, r.Duplicate, failed));
+            if (toHandOff.Count == 0)
+            {
+                ResolveAll([]);
+            }
+            else
+            {
+                EnqueueHandOff(new HandOffItem(toHandOff, ResolveAll));
             }
         }
 
@@ -271,20 +264,22 @@ public sealed partial class EventLogWriter
                     async ct =>
                     {
                         _head ??= await LoadHeadAsync(ct);
-                        var remaining = PendingRange.Without(_head.Pending, _handedOff);
+                        var handedOff = HandedOffSnapshot();
+                        var remaining = PendingRange.Without(_head.Pending, handedOff);
                         if (remaining.Count == _head.Pending.Count || _head.ETag is not { } etag)
                         {
-                            _handedOff.Clear();
+                            ForgetHandedOff(handedOff);
                             return;
                         }
 
                         try
                         {
                             var head = _head with { Pending = remaining };
+                            _budget.Charge(1);
                             var response = await log._store.WriteTable(_head.Bucket).UpdateEntityAsync(
                                 EventLogLayout.Head(head, log._timeProvider.GetUtcNow()), etag, TableUpdateMode.Replace, ct);
                             _head = head with { ETag = response.Headers.ETag };
-                            _handedOff.Clear();
+                            ForgetHandedOff(handedOff);
                         }
                         catch (RequestFailedException e) when (e.Status == 412)
                         {
@@ -313,12 +308,12 @@ public sealed partial class EventLogWriter
             {
                 _head = await log._writePipeline.ExecuteAsync(async ct => await LoadHeadAsync(ct), CancellationToken.None);
                 var count = 0;
-                foreach (var range in _head.Pending.Where(r => r.Since <= request.Cutoff && !_handedOff.Any(h => h.SameRange(r))).ToList())
+                foreach (var range in _head.Pending.Where(r => r.Since <= request.Cutoff && !IsHandedOffOrHandingOff(r)).ToList())
                 {
                     try
                     {
                         await log.HandOffAsync(stream, range);
-                        _handedOff.Add(range);
+                        AddHandedOff(range);
                         count++;
                         log._stats.ReHandedOff();
                         EventLogLog.ReHandedOff(log._logger, stream, range.First, range.Last, "outbox sweep");

@@ -28,6 +28,12 @@ public sealed partial class EventLogWriter
         /// </summary>
         private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(250);
 
+        /// <summary>
+        /// Commits are pipelined (see <see cref="RunAsync"/>) only while they carry fewer events than this: at a low rate the
+        /// next event's claims overlap the commit (latency); under load, batches grow instead (throughput).
+        /// </summary>
+        private const int PipelineBelowEvents = 16;
+
         /// <summary>An event whose id another commit has claimed (still in flight) is looked at again after this.</summary>
         private static readonly TimeSpan InFlightRetryDelay = TimeSpan.FromMilliseconds(20);
 
@@ -36,13 +42,16 @@ public sealed partial class EventLogWriter
         private readonly List<PendingEvent> _deferred = [];
         private readonly Queue<RecoveryRequest> _recoveries = new();
         private readonly Queue<AheadReport> _reports = new();
-        private readonly List<PendingRange> _handedOff = [];
         private readonly SemaphoreSlim _moreWork = new(0);
+        private readonly TransactionBudget _budget = new(log._store.Options.TransactionsPerSecond, log._timeProvider);
         private readonly AbandonedTokens _abandoned = new();
         private bool _running;
         private long _lastCommit;
         private bool _flushFailed;
         private Task _loop = Task.CompletedTask;
+
+        /// <summary>The commit being written (one at a time; the loop prepares the next batch meanwhile).</summary>
+        private Task _committing = Task.CompletedTask;
         private HeadRow? _head;
 
         /// <summary>The furthest this instance has acknowledged (rollback detection), or null.</summary>
@@ -122,9 +131,10 @@ public sealed partial class EventLogWriter
         {
             while (true)
             {
-                if (PaceDelay() is { } pace)
+                if ((PaceDelay() ?? _budget.Wait()) is { } pace)
                 {
-                    // Under load, wait for the commit interval: the queue fills meanwhile, so the next commit carries more.
+                    // Under load, wait for the commit interval or the transaction budget: the queue fills meanwhile, so the
+                    // next commit carries more.
                     await Task.Delay(pace, log._timeProvider);
                 }
 
@@ -132,6 +142,9 @@ public sealed partial class EventLogWriter
                 RecoveryRequest? recovery = null;
                 AheadReport? report = null;
                 bool waitForDeferred;
+                var committingDone = _committing.IsCompleted; // read before the hand-off state: a commit queues its hand-off
+                var handOffBusy = HandOffBusy;
+                var hasHandedOff = HasHandedOff;
                 lock (_gate)
                 {
                     batch = TakeBatch();
@@ -141,7 +154,7 @@ public sealed partial class EventLogWriter
                     }
 
                     waitForDeferred = _deferred.Count > 0;
-                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && (_handedOff.Count == 0 || _flushFailed))
+                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && committingDone && !handOffBusy && (!hasHandedOff || _flushFailed))
                     {
                         _running = false;
                         _flushFailed = false;
@@ -153,23 +166,48 @@ public sealed partial class EventLogWriter
                 {
                     if (batch.Count > 0)
                     {
+                        // Pipelining: while the previous commit is being written, this batch's ids are claimed already;
+                        // its commit starts when the previous one is done (commits stay one at a time, in seq order).
+                        var (primaries, followers) = SplitRepeats(batch);
+                        var prepared = _committing.IsCompleted || !log._store.Options.PipelineCommits ? null : PrepareClaims(primaries);
+                        await _committing;
                         _lastCommit = log._timeProvider.GetTimestamp();
-                        await CommitAsync(batch);
+                        _committing = CommitGuardedAsync(batch, primaries, followers, prepared);
+                        if (!log._store.Options.PipelineCommits || batch.Count >= PipelineBelowEvents)
+                        {
+                            // A large commit means load: the next batch gathers while it is written and goes in one piece
+                            // (overlapping it would halve both commits on storage that serves one request at a time).
+                            await _committing;
+                        }
                     }
                     else if (recovery is not null)
                     {
+                        await _committing;
                         await RecoverAsync(recovery);
                     }
                     else if (report is not null)
                     {
+                        await _committing;
                         await ReportAsync(report);
+                    }
+                    else if (!_committing.IsCompleted && log._store.Options.PipelineCommits)
+                    {
+                        // Take the next batch as soon as events arrive (its claims overlap this commit), or go on when it is done.
+                        var commit = _committing;
+                        await (log._disposing ? commit : MoreWorkWithinAsync(FlushDelay, commit));
                     }
                     else if (waitForDeferred)
                     {
-                        if (!await MoreWorkWithinAsync(InFlightRetryDelay) && _handedOff.Count > 0 && !_flushFailed)
+                        if (!await MoreWorkWithinAsync(InFlightRetryDelay) && HasHandedOff && !_flushFailed)
                         {
                             await FlushAsync();
                         }
+                    }
+                    else if (handOffBusy)
+                    {
+                        // The hand-off sender wakes the loop when it is done; then the outbox removal can be flushed.
+                        var worker = _handOffWorker;
+                        await (log._disposing ? worker : MoreWorkWithinAsync(FlushDelay, worker));
                     }
                     else if (!await MoreWorkWithinAsync(FlushDelay))
                     {
@@ -210,8 +248,30 @@ public sealed partial class EventLogWriter
             return remaining > TimeSpan.Zero ? remaining : null;
         }
 
-        /// <summary>True when work arrived within <paramref name="delay"/> (false at once when shutting down).</summary>
-        private async Task<bool> MoreWorkWithinAsync(TimeSpan delay)
+        /// <summary>
+        /// A commit running beside the loop (see <see cref="RunAsync"/>); it resolves its own failures like the loop did
+        /// when it ran inline.
+        /// </summary>
+        private async Task CommitGuardedAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers, PreparedClaims? prepared)
+        {
+            try
+            {
+                await CommitAsync(batch, primaries, followers, prepared);
+            }
+            catch (Exception e)
+            {
+                EventLogLog.WriterFailed(log._logger, stream, e);
+                var error = new EventLogUnavailableException("The event log writer failed.", e);
+                batch.ForEach(p => p.Operation.Fail(error));
+                _head = null;
+            }
+        }
+
+        /// <summary>
+        /// True when work arrived within <paramref name="delay"/>; false when the delay passed or <paramref name="alsoWake"/>
+        /// completed first (false at once when shutting down).
+        /// </summary>
+        private async Task<bool> MoreWorkWithinAsync(TimeSpan delay, Task? alsoWake = null)
         {
             if (log._disposing)
             {
@@ -225,7 +285,8 @@ public sealed partial class EventLogWriter
 
             using var cts = new CancellationTokenSource();
             var signal = _moreWork.WaitAsync(cts.Token);
-            var winner = await Task.WhenAny(signal, Task.Delay(delay, log._timeProvider, cts.Token));
+            var timer = Task.Delay(delay, log._timeProvider, cts.Token);
+            var winner = await (alsoWake is null ? Task.WhenAny(signal, timer) : Task.WhenAny(signal, timer, alsoWake));
             await cts.CancelAsync();
 
             // A signal lost to the race is harmless: the loop looks at its queue on every turn.

@@ -1,5 +1,4 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
+using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.Health;
 
@@ -23,17 +22,13 @@ public sealed class StartupOptions
     public static readonly TimeSpan BaseRetryDelay = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Cap of one wait between two tries of a failing step. Default 30 s; 100 ms – 10 min.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    [SettingRange(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = SectionName + ":" + nameof(MaxRetryDelay) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(MaxRetryDelay) + ").")]
     public TimeSpan MaxRetryDelay { get; set; } = DefaultMaxRetryDelay;
 
     /// <summary>
     /// Longest one try of a step may take before it is cancelled and tried again (a dependency that accepts the
     /// connection and never answers). Default 2 min; 1 s – 30 min.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    [SettingRange(typeof(TimeSpan), "00:00:01", "00:30:00", ErrorMessage = SectionName + ":" + nameof(AttemptTimeout) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(AttemptTimeout) + ").")]
     public TimeSpan AttemptTimeout { get; set; } = DefaultAttemptTimeout;
 }
-
-/// <summary>Validates <see cref="StartupOptions"/> at startup (source-generated from the DataAnnotations).</summary>
-[OptionsValidator]
-internal sealed partial class StartupOptionsValidator : IValidateOptions<StartupOptions>;

@@ -1,5 +1,6 @@
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Connections;
+using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.SignalR;
 
 namespace FunctionsDashboard.Hub;
@@ -35,11 +36,12 @@ public static class DashboardHubHandlers
 }
 
 /// <summary><c>connections/connected</c>: registers the connection and joins it to its subscription group.</summary>
-public sealed class ConnectedHandler(ConnectionRegistry registry, PresenceNotifier presence, SignalRRestClient rest) : IHubEventHandler
+public sealed class ConnectedHandler(ConnectionRegistry registry, PresenceNotifier presence, SignalRRestClient rest, DiagnosticsActivity? diagnostics = null) : IHubEventHandler
 {
     /// <inheritdoc />
     public async Task<HubEventResult> HandleAsync(HubEventContext context, CancellationToken cancellationToken)
     {
+        diagnostics?.UpstreamConnected(); // self-check: upstream really arrives
         var group = DashboardHubHandlers.GroupOf(context);
         if (group is not null)
         {

@@ -1,3 +1,4 @@
+using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.Health;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,8 @@ public sealed class EventGridWebhook(
     Readiness readiness,
     RelayStats stats,
     IOptions<RelayOptions> options,
-    ILogger<EventGridWebhook> logger)
+    ILogger<EventGridWebhook> logger,
+    DiagnosticsActivity? diagnostics = null)
 {
     /// <summary>The header Event Grid sets to <c>Notification</c> or <c>SubscriptionValidation</c>.</summary>
     public const string EventTypeHeader = "aeg-event-type";
@@ -69,6 +71,7 @@ public sealed class EventGridWebhook(
 
             case ParsedWebhookBody.Validation validation:
                 RelayLog.Validated(logger, "EventGridSchema SubscriptionValidation");
+                diagnostics?.EventGridHandshake();
                 return new WebhookOutcome.ValidationAnswered(new SubscriptionValidationReply(validation.ValidationCode));
 
             case ParsedWebhookBody.Events events:
@@ -100,6 +103,7 @@ public sealed class EventGridWebhook(
 
         // The secret authenticates the caller, so any origin is granted, and any rate: "*" whether or not a
         // WebHook-Request-Rate was sent (the header is mandatory in the answer only when one was).
+        diagnostics?.EventGridHandshake();
         RelayLog.Validated(logger, requestRate is null ? "CloudEvents abuse protection" : "CloudEvents abuse protection, rate requested");
         return new WebhookOutcome.AbuseProtectionGranted(requestOrigin.Trim(), "*");
     }
@@ -114,6 +118,7 @@ public sealed class EventGridWebhook(
         try
         {
             var result = await eventLog.AppendAsync(events, cancellationToken);
+            diagnostics?.EventGridDelivery();
             return new WebhookOutcome.Acknowledged(new EventGridAck(result.Accepted, result.Duplicates, result.Events));
         }
         catch (EventLogUnavailableException e)

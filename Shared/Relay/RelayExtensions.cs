@@ -1,4 +1,5 @@
 using FunctionsDashboard.EventLog;
+using FunctionsDashboard.Options;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,15 +25,9 @@ public static class RelayExtensions
 
         // Computed defaults first, so values from configuration win.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<RelayOptions>, RelayOptionsSetup>());
-        services.AddOptions<RelayOptions>()
-            .BindConfiguration(RelayOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelayOptions>, RelayOptionsValidator>());
-
-        services.AddOptions<EventLogOptions>()
-            .BindConfiguration(EventLogOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventLogOptions>, EventLogOptionsValidator>());
+        services.AddValidatedOptions<RelayOptions, RelayOptionsValidator>(RelayOptions.SectionName)
+            .WithCrossFieldValidator<RelayOptions, RelayOptionsCrossFieldValidator>();
+        services.AddValidatedOptions<EventLogOptions, EventLogOptionsValidator>(EventLogOptions.SectionName);
 
         // The bucket tables and payload containers of each day are created by the log when first needed.
         services.AddStorageResource(StorageResourceKind.Table, RelayStorageNames.StreamDirectoryTable);

@@ -1,8 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+using FunctionsDashboard.Options;
+using Microsoft.Extensions.Options;
+
 namespace FunctionsDashboard.Relay;
 
 /// <summary>
 /// The Event Grid relay's settings, bound from the <c>Relay</c> section (app settings <c>Relay__WebhookSecret</c>, ...)
-/// and validated at startup by <see cref="RelayOptionsValidator"/>: a bad value stops the app with a message that names it.
+/// and validated at startup by <see cref="RelayOptionsValidator"/> (ranges) and <see cref="RelayOptionsCrossFieldValidator"/>: a bad value stops the app with a message that names it.
 /// </summary>
 public sealed class RelayOptions
 {
@@ -38,24 +42,29 @@ public sealed class RelayOptions
     /// maximum: <see cref="EventGridLimits.MaxDeliveryBytes"/> (3,608,578), so every delivery of an accepted event fits;
     /// at least 1 KiB.
     /// </summary>
+    [SettingRange(1024, DefaultMaxBodyBytes, ErrorMessage = SectionName + ":" + nameof(MaxBodyBytes) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(MaxBodyBytes) + ").")]
     public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     /// <summary>
     /// How long a webhook request may wait for its durable write and hand-off before it answers 503 with
     /// <c>Retry-After</c> (Event Grid then redelivers; the write is idempotent). Default 4 s; 500 ms to 25 s.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.500", "00:00:25", ErrorMessage = SectionName + ":" + nameof(AckTimeout) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(AckTimeout) + ").")]
     public TimeSpan AckTimeout { get; set; } = DefaultAckTimeout;
 
     /// <summary>Retries of one event-log write or queue hand-off within <see cref="AckTimeout"/>. Default 3; 0 to 10.</summary>
+    [SettingRange(0, 10, ErrorMessage = SectionName + ":" + nameof(AppendRetries) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(AppendRetries) + ").")]
     public int AppendRetries { get; set; } = DefaultAppendRetries;
 
     /// <summary>How often the outbox sweep looks for committed ranges that were never handed off. Default 1 min; 1 s to 1 h.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = SectionName + ":" + nameof(OutboxSweepInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(OutboxSweepInterval) + ").")]
     public TimeSpan OutboxSweepInterval { get; set; } = DefaultOutboxSweepInterval;
 
     /// <summary>
     /// A committed range still pending after this long is handed off again by the sweep (its writer crashed or its
     /// hand-off failed). Default 1 min; at least <see cref="AckTimeout"/>, at most 1 h.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = SectionName + ":" + nameof(PendingGrace) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(PendingGrace) + ").")]
     public TimeSpan PendingGrace { get; set; } = DefaultPendingGrace;
 
     /// <summary>
@@ -63,9 +72,11 @@ public sealed class RelayOptions
     /// require in header <c>X-Dashboard-Admin-Key</c> (app setting <c>Relay__AdminKey</c>), on top of the Functions admin
     /// level in Azure. Empty (the default): those endpoints are disabled (403). At least 16 characters when set.
     /// </summary>
+    [EmptyOrMinLength(16, ErrorMessage = SectionName + ":AdminKey is shorter than 16 characters (app setting " + SectionName + "__AdminKey); use a long random key, or leave it empty to disable the admin endpoints.")]
     public string AdminKey { get; set; } = "";
 
     /// <summary>The retry policy of delivery to the SignalR Service (used by the delivery function).</summary>
+    [ValidateObjectMembers]
     public RelayDeliveryOptions Delivery { get; set; } = new();
 }
 
@@ -97,15 +108,18 @@ public sealed class RelayDeliveryOptions
     public static readonly TimeSpan DefaultSafetyNetDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>Tries in all (the first one included) before an event is dead-lettered. Default 10; 1 to 100.</summary>
+    [SettingRange(1, 100, ErrorMessage = RelayOptions.SectionName + ":Delivery:" + nameof(MaxAttempts) + " must be between {1} and {2} (app setting " + RelayOptions.SectionName + "__Delivery__" + nameof(MaxAttempts) + ").")]
     public int MaxAttempts { get; set; } = DefaultMaxAttempts;
 
     /// <summary>Median wait before the second try; it doubles per try. Default 2 s; 10 ms to 1 min.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = RelayOptions.SectionName + ":Delivery:" + nameof(BaseDelay) + " must be between {1} and {2} (app setting " + RelayOptions.SectionName + "__Delivery__" + nameof(BaseDelay) + ").")]
     public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
 
     /// <summary>
     /// Cap of one wait, also of a wait the Service asks for with <c>Retry-After</c>. Default 30 s; at least
     /// <see cref="BaseDelay"/>, at most 10 min.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = RelayOptions.SectionName + ":Delivery:" + nameof(MaxDelay) + " must be between {1} and {2} (app setting " + RelayOptions.SectionName + "__Delivery__" + nameof(MaxDelay) + ").")]
     public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
 
     /// <summary>
@@ -113,6 +127,7 @@ public sealed class RelayDeliveryOptions
     /// part not settled yet is handed off as a new message and this one completes, so no invocation runs into the
     /// function timeout (10 min in host.json). Default 2 min; 1 s to 5 min.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = RelayOptions.SectionName + ":Delivery:" + nameof(MessageBudget) + " must be between {1} and {2} (app setting " + RelayOptions.SectionName + "__Delivery__" + nameof(MessageBudget) + ").")]
     public TimeSpan MessageBudget { get; set; } = DefaultMessageBudget;
 
     /// <summary>
@@ -122,6 +137,7 @@ public sealed class RelayDeliveryOptions
     /// every event is its own <c>event</c> message, for clients that only know <c>event</c>, at the price of one REST
     /// call per event (a throttled Service then drains a backlog far slower). 1 to 100.
     /// </summary>
+    [SettingRange(1, MaxMaxEventsPerMessage, ErrorMessage = RelayOptions.SectionName + ":Delivery:" + nameof(MaxEventsPerMessage) + " must be between {1} and {2} (app setting " + RelayOptions.SectionName + "__Delivery__" + nameof(MaxEventsPerMessage) + ").")]
     public int MaxEventsPerMessage { get; set; } = DefaultMaxEventsPerMessage;
 
     /// <summary>
@@ -129,8 +145,10 @@ public sealed class RelayDeliveryOptions
     /// runs after the fast path (which pushes straight after the commit) has settled the range and made its watermark
     /// durable; it then finds the range settled and does nothing. Default 5 s; 0 to 1 min.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = RelayOptions.SectionName + ":Delivery:" + nameof(SafetyNetDelay) + " must be between {1} and {2} (app setting " + RelayOptions.SectionName + "__Delivery__" + nameof(SafetyNetDelay) + ").")]
     public TimeSpan SafetyNetDelay { get; set; } = DefaultSafetyNetDelay;
 
     /// <summary>Timeout of one try. Default <c>Dashboard:ConnectionTimeout</c> (10 s); 100 ms to 2 min.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.100", "00:02:00", ErrorMessage = RelayOptions.SectionName + ":Delivery:" + nameof(AttemptTimeout) + " must be between {1} and {2} (app setting " + RelayOptions.SectionName + "__Delivery__" + nameof(AttemptTimeout) + ").")]
     public TimeSpan AttemptTimeout { get; set; }
 }

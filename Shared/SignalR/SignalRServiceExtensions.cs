@@ -16,11 +16,9 @@ public static class SignalRServiceExtensions
         where TBuilder : IHostApplicationBuilder
     {
         var services = builder.Services;
-        services.AddOptions<SignalROptions>()
-            .BindConfiguration(SignalROptions.SectionName)
-            .ValidateOnStart();
+        services.AddValidatedOptions<SignalROptions, SignalROptionsValidator>(SignalROptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<SignalROptions>, SignalROptionsSetup>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SignalROptions>, SignalROptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<SignalROptions>, SignalROptionsSetup>());
 
         services.TryAddSingleton<SignalRCredential>();
         services.AddHttpClient(SignalREntraAccessKey.HttpClientName);

@@ -36,14 +36,13 @@ public sealed class SignalRTokenService(IOptions<SignalROptions> options, TimePr
     /// A client access token for the hub, valid for <see cref="SignalROptions.AccessTokenLifetime"/>. Under Entra,
     /// throws <see cref="SignalRAuthUnavailableException"/> while no signing key is there (negotiate is not ready then).
     /// </summary>
-    public string CreateClientToken(string hub, string? userId, IEnumerable<Claim>? extraClaims = null)
+    public string CreateClientToken(string hub, string? userId, IEnumerable<Claim>? extraClaims = null) =>
+        CreateClientToken(hub, userId, extraClaims is null ? [] : [.. extraClaims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value))]);
+
+    /// <summary>A client access token with string claims (type, value) before the user id; see the other overload.</summary>
+    public string CreateClientToken(string hub, string? userId, IReadOnlyList<KeyValuePair<string, string>> extraClaims)
     {
-        IReadOnlyList<KeyValuePair<string, string>> claims = (extraClaims, userId) switch
-        {
-            (null, null or "") => [],
-            (null, _) => [new(UserIdClaim, userId)],
-            _ => [.. extraClaims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)), .. string.IsNullOrEmpty(userId) ? [] : new KeyValuePair<string, string>[] { new(UserIdClaim, userId) }],
-        };
+        IReadOnlyList<KeyValuePair<string, string>> claims = string.IsNullOrEmpty(userId) ? extraClaims : [.. extraClaims, new(UserIdClaim, userId)];
         return ClientSigningKey().CreateToken(ClientUrl(hub), timeProvider.GetUtcNow(), options.Value.AccessTokenLifetime, claims);
     }
 

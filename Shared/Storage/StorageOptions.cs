@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace FunctionsDashboard.Storage;
 
 /// <summary>
@@ -34,6 +36,7 @@ public sealed class StorageOptions
     /// starting with a letter, at most 16). Empty by default. Lets tests and side-by-side local runs share one Azurite;
     /// leave it empty under the Functions host, whose queue triggers listen on the plain queue names.
     /// </summary>
+    [RegularExpression("^[a-z][a-z0-9]{0,15}$", ErrorMessage = "Storage:Prefix must be at most 16 lowercase letters and digits, starting with a letter (app setting Storage__Prefix).")]
     public string Prefix { get; set; } = "";
 
     /// <summary>True when the identity-based form is configured.</summary>

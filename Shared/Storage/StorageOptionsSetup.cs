@@ -33,29 +33,3 @@ internal sealed class StorageOptionsSetup(IConfiguration configuration) : IConfi
     private static Uri? AccountUri(string? accountName, string service) =>
         string.IsNullOrWhiteSpace(accountName) ? null : new Uri($"https://{accountName}.{service}.core.windows.net");
 }
-
-/// <summary>Fails startup with a clear message when no usable storage account is configured.</summary>
-internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
-{
-    public ValidateOptionsResult Validate(string? name, StorageOptions options)
-    {
-        if (options.Prefix.Length > 16 || (options.Prefix.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(options.Prefix, "^[a-z][a-z0-9]*$")))
-        {
-            return ValidateOptionsResult.Fail($"Storage:Prefix ('{options.Prefix}') must be at most 16 lowercase letters and digits, starting with a letter.");
-        }
-
-        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            return ValidateOptionsResult.Success;
-        }
-
-        if (options.TableServiceUri is null || options.QueueServiceUri is null || options.BlobServiceUri is null)
-        {
-            return ValidateOptionsResult.Fail(
-                "AzureWebJobsStorage is not set: give a connection string (UseDevelopmentStorage=true for Azurite) " +
-                "or AzureWebJobsStorage__accountName (or __tableServiceUri, __queueServiceUri and __blobServiceUri) with a managed identity.");
-        }
-
-        return ValidateOptionsResult.Success;
-    }
-}

@@ -94,15 +94,49 @@ public sealed class DashboardPageTests(AzuriteFixture azurite, ITestOutputHelper
         Assert.Equal(5, done.GetProperty("lastSeq").GetInt64());
     }
 
-    private async Task<Dictionary<string, JsonElement>> RunScenarioAsync(string scenario)
+    [Fact]
+    public async Task Charts_TransportAndSelfCheckBanner_RenderInChromium_Issue15()
+    {
+        // A contradiction the self-check warns about, so an admin sees a banner.
+        var steps = await RunScenarioAsync("charts", new Dictionary<string, string?> { ["Sse:CursorRetention"] = "1.00:00:00" });
+
+        var charts = steps["charts"];
+        Assert.Equal("WebSockets", charts.GetProperty("wire").GetString());
+        var rate = charts.GetProperty("rate").EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Number).Select(v => v.GetInt32()).ToList();
+        Assert.True(rate.Sum() >= 15, $"events per second counted {rate.Sum()} of the 15 live events");
+        var latency = charts.GetProperty("latency").EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Number).Select(v => v.GetDouble()).ToList();
+        Assert.NotEmpty(latency);
+        Assert.All(latency, ms => Assert.InRange(ms, 0, 30_000));
+        var connections = charts.GetProperty("connections").EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Number).Select(v => v.GetInt32()).ToList();
+        Assert.True(connections.Count > 0 && connections[^1] >= 1, "the connections chart shows the page's own connection");
+        Assert.All(charts.GetProperty("points").EnumerateArray(), p => Assert.True(p.GetInt32() >= 1, "every chart has points"));
+        Assert.All(charts.GetProperty("lines").EnumerateArray(), l => Assert.True(l.GetInt32() > 0, "every chart draws a line"));
+        Assert.Equal("warn", charts.GetProperty("bannerStatus").GetString());
+        Assert.Contains("settings", charts.GetProperty("bannerChecks").EnumerateArray().Select(c => c.GetString()));
+        Assert.True(charts.GetProperty("keyInSession").GetBoolean());
+        Assert.Equal(0, charts.GetProperty("keyInLocal").GetInt32());
+        Assert.True(File.Exists(Path.Combine(RepoPaths.TestOutput, "dashboard-charts.png")));
+
+        var longPolling = steps["longpolling"];
+        Assert.Equal("long polling", longPolling.GetProperty("wire").GetString());
+        Assert.Contains("lp-1", longPolling.GetProperty("received").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    private async Task<Dictionary<string, JsonElement>> RunScenarioAsync(string scenario, IDictionary<string, string?>? settings = null)
     {
         Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH.");
-        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["Dashboard:HeartbeatInterval"] = "00:00:01",
             ["Dashboard:StaleTimeout"] = "00:00:05",
             ["Dashboard:ConnectionTimeout"] = "00:00:03",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        await using var server = await DevHostServer.StartAsync(azurite.ConnectionString, all);
         await using var script = NodeScript.Start("dashboard-page.mjs", new Dictionary<string, string>
         {
             ["BASE_URL"] = server.BaseAddress.AbsoluteUri.TrimEnd('/'),

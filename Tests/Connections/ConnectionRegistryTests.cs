@@ -19,11 +19,13 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     private IHost _host = null!;
     private string _prefixOfSingleShard = "";
     private ConnectionRegistry _sut = null!;
+    private StaleConnectionScanner _scanner = null!;
 
     public async Task InitializeAsync()
     {
         _host = await RegistryHost.BuildAsync(azurite, DevHostServer.UniquePrefix(), _time);
         _sut = _host.Services.GetRequiredService<ConnectionRegistry>();
+        _scanner = _host.Services.GetRequiredService<StaleConnectionScanner>();
     }
 
     public Task DisposeAsync()
@@ -148,7 +150,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         var candidates = await Candidates(cutoff);
 
         Assert.Equal(["old"], candidates.Select(c => c.ConnectionId));
-        Assert.Equal(StaleDisposition.RemovedStale, await _sut.TryRemoveStaleAsync(candidates[0], cutoff, default));
+        Assert.Equal(StaleDisposition.RemovedStale, await _scanner.TryRemoveStaleAsync(candidates[0], cutoff, default));
         Assert.Null(await _sut.GetAsync("old", default));
         Assert.NotNull(await _sut.GetAsync("younger", default));
     }
@@ -172,7 +174,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task FindStale_ReadsOnlyTheKeyRangeOfOldEpochs()
     {
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         await registry.RegisterAsync("dashboard", "dead", null, default);
         _time.Advance(Stale);
         await registry.RegisterAsync("dashboard", "live", null, default);
@@ -187,7 +189,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         // The live connection's key sorts after every key of an epoch that began by the cutoff: outside the range read.
         var upper = "e|" + (cutoff.UtcTicks + 1).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(["dead"], keys.Where(k => string.CompareOrdinal(k, upper) < 0).Select(k => k.Split('|')[2]));
-        Assert.Equal(["dead"], (await Candidates(registry, cutoff)).Select(c => c.ConnectionId));
+        Assert.Equal(["dead"], (await Candidates(scanner, cutoff)).Select(c => c.ConnectionId));
     }
 
     [Fact]
@@ -199,7 +201,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         var candidate = Assert.Single(await Candidates(cutoff));
 
         await _sut.HeartbeatAsync("dashboard", "conn-1", null, default); // lands after the sweep read its candidates
-        var outcome = await _sut.TryRemoveStaleAsync(candidate, cutoff, default);
+        var outcome = await _scanner.TryRemoveStaleAsync(candidate, cutoff, default);
 
         Assert.Equal(StaleDisposition.StillLive, outcome);
         Assert.NotNull(await _sut.GetAsync("conn-1", default));
@@ -216,7 +218,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 
         Assert.True(await _sut.RemoveAsync("dashboard", "conn-1", default));
 
-        Assert.Equal(StaleDisposition.RemovedElsewhere, await _sut.TryRemoveStaleAsync(candidate, cutoff, default));
+        Assert.Equal(StaleDisposition.RemovedElsewhere, await _scanner.TryRemoveStaleAsync(candidate, cutoff, default));
         Assert.Null(await _sut.GetAsync("conn-1", default));
     }
 
@@ -232,8 +234,8 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         var cutoff = _time.GetUtcNow() - Stale;
         var candidates = await Candidates(cutoff);
 
-        var first = candidates.Select(c => _sut.TryRemoveStaleAsync(c, cutoff, default));
-        var second = candidates.Select(c => _sut.TryRemoveStaleAsync(c, cutoff, default));
+        var first = candidates.Select(c => _scanner.TryRemoveStaleAsync(c, cutoff, default));
+        var second = candidates.Select(c => _scanner.TryRemoveStaleAsync(c, cutoff, default));
         var outcomes = await Task.WhenAll(first.Concat(second));
 
         Assert.Equal(10, outcomes.Count(o => o == StaleDisposition.RemovedStale));
@@ -251,16 +253,16 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
 
         var candidate = Assert.Single(await Candidates(cutoff));
 
-        Assert.Equal(StaleDisposition.RemovedTombstone, await _sut.TryRemoveStaleAsync(candidate, cutoff, default));
+        Assert.Equal(StaleDisposition.RemovedTombstone, await _scanner.TryRemoveStaleAsync(candidate, cutoff, default));
     }
 
     [Fact]
     public async Task Seed_WritesExactlyWhatRegisterWrites()
     {
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         await registry.RegisterAsync("dashboard", "registered", "alice", default);
 
-        await registry.SeedAsync([new SeedConnection("dashboard", "seeded", "alice", _time.GetUtcNow())], parallelism: 1, default);
+        await ConnectionSeeder.SeedAsync(_extraHosts[^1].Services, [new SeedConnection("dashboard", "seeded", "alice", _time.GetUtcNow())], parallelism: 1, default);
 
         var rows = new List<TableEntity>();
         await foreach (var row in table.QueryAsync<TableEntity>())
@@ -281,16 +283,16 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task RemoveStale_RemovesStaleTogether_KeepsTheOneSeenMeanwhile()
     {
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "conn-", 10);
         await registry.RemoveAsync("dashboard", "conn-9", default); // a tombstone ages out with them (one epoch later)
         _time.Advance(Stale + registry.Epoch);
         var cutoff = _time.GetUtcNow() - Stale;
-        var candidates = await Candidates(registry, cutoff);
+        var candidates = await Candidates(scanner, cutoff);
         Assert.Equal(10, candidates.Count);
         await registry.HeartbeatAsync("dashboard", "conn-3", null, default); // after the sweep read its candidates
 
-        var outcome = await registry.RemoveStaleAsync(candidates, cutoff, default);
+        var outcome = await scanner.RemoveStaleAsync(candidates, cutoff, default);
 
         Assert.Equal("conn-3", Assert.Single(outcome, r => r.Disposition == StaleDisposition.StillLive).Candidate.ConnectionId);
         Assert.Equal(8, outcome.Count(r => r.Disposition == StaleDisposition.RemovedStale));
@@ -303,15 +305,15 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task RemoveStale_HeartbeatFromAnotherInstance_ConnectionStays()
     {
-        var (registry, table) = await CreateSingleShardAsync();
-        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        var (registry, table, scanner) = await CreateSingleShardAsync();
+        var (other, _, otherScanner) = await CreateSingleShardAsync(_prefixOfSingleShard);
         await RegisterAsync(registry, "conn-", 10);
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
-        var candidates = await Candidates(registry, cutoff);
+        var candidates = await Candidates(scanner, cutoff);
 
         await other.HeartbeatAsync("dashboard", "conn-7", null, default); // never saw it: finds the old row and moves it
-        var outcome = await registry.RemoveStaleAsync(candidates, cutoff, default);
+        var outcome = await scanner.RemoveStaleAsync(candidates, cutoff, default);
 
         Assert.Equal(9, outcome.Count(r => r.Disposition == StaleDisposition.RemovedStale));
         Assert.Equal("conn-7", Assert.Single(outcome, r => r.Disposition == StaleDisposition.StillLive).Candidate.ConnectionId);
@@ -322,18 +324,18 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task RemoveStale_AnswerLost_SettledByReading_AllGoneCommitted_AnyLeftNotCommitted()
     {
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "conn-", 10);
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
-        var candidates = await Candidates(registry, cutoff);
+        var candidates = await Candidates(scanner, cutoff);
         var committed = candidates.Take(5).ToList();
         var notCommitted = candidates.Skip(5).ToList();
-        Assert.True(await registry.SubmitForTestAsync(committed, default)); // an attempt whose answer was lost
+        Assert.Equal(StaleBatchOutcome.Removed, await scanner.SubmitBatchAsync(committed, default)); // an attempt whose answer was lost
         await registry.HeartbeatAsync("dashboard", notCommitted[0].ConnectionId, null, default); // moves one row away
 
-        var settledCommitted = await registry.SettleForTestAsync(committed, cutoff, default);
-        var settledNotCommitted = await registry.SettleForTestAsync(notCommitted, cutoff, default);
+        var settledCommitted = await scanner.SettleAsync(committed, cutoff, default);
+        var settledNotCommitted = await scanner.SettleAsync(notCommitted, cutoff, default);
 
         Assert.Equal(committed, settledCommitted.Select(r => r.Candidate));
         Assert.All(settledCommitted, r => Assert.Equal(StaleDisposition.RemovedStale, r.Disposition));
@@ -346,8 +348,8 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [InlineData(1)]
     public async Task Heartbeat_ArrivingAfterDisconnected_OnTheInstanceThatRegistered_DoesNotResurrect(int epochsLater)
     {
-        var (registry, _) = await CreateSingleShardAsync();
-        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        var (registry, _, _) = await CreateSingleShardAsync();
+        var (other, _, otherScanner) = await CreateSingleShardAsync(_prefixOfSingleShard);
         await registry.RegisterAsync("dashboard", "conn-1", null, default); // this instance remembers the live row
         Assert.True(await other.RemoveAsync("dashboard", "conn-1", default)); // disconnected, handled elsewhere
 
@@ -362,17 +364,17 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task RemoveStale_ExactlyAtThreshold_IsStale_OneTickLater_IsNot()
     {
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         await RegisterAsync(registry, "old-", 8);
         await registry.RegisterAsync("dashboard", "younger", null, default);
         _time.Advance(TimeSpan.FromTicks(1));
         await registry.HeartbeatAsync("dashboard", "younger", null, default); // seen one tick after the cutoff, same epoch
         _time.Advance(Stale - TimeSpan.FromTicks(1));
         var cutoff = _time.GetUtcNow() - Stale;
-        var candidates = await Candidates(registry, cutoff);
+        var candidates = await Candidates(scanner, cutoff);
         Assert.Equal(8, candidates.Count);
 
-        var outcome = await registry.RemoveStaleAsync(candidates, cutoff, default);
+        var outcome = await scanner.RemoveStaleAsync(candidates, cutoff, default);
 
         Assert.All(outcome, r => Assert.Equal(StaleDisposition.RemovedStale, r.Disposition));
         Assert.Equal(["younger"], await ConnectionIdsIn(table));
@@ -381,14 +383,14 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task RemoveStale_OverlappingSweeps_RemoveEachOnce()
     {
-        var (registry, table) = await CreateSingleShardAsync();
-        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        var (registry, table, scanner) = await CreateSingleShardAsync();
+        var (other, _, otherScanner) = await CreateSingleShardAsync(_prefixOfSingleShard);
         await RegisterAsync(registry, "conn-", 120);
         _time.Advance(Stale);
         var cutoff = _time.GetUtcNow() - Stale;
-        var candidates = await Candidates(registry, cutoff);
+        var candidates = await Candidates(scanner, cutoff);
 
-        var outcomes = await Task.WhenAll(registry.RemoveStaleAsync(candidates, cutoff, default), other.RemoveStaleAsync(candidates, cutoff, default));
+        var outcomes = await Task.WhenAll(scanner.RemoveStaleAsync(candidates, cutoff, default), otherScanner.RemoveStaleAsync(candidates, cutoff, default));
 
         Assert.Equal(120, outcomes.Sum(o => o.Count(r => r.Disposition == StaleDisposition.RemovedStale)));
         Assert.Equal(120, outcomes.Sum(o => o.Count(r => r.Disposition == StaleDisposition.RemovedElsewhere)));
@@ -398,8 +400,8 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task Heartbeat_TwoInstances_OneRowPerConnection()
     {
-        var (registry, table) = await CreateSingleShardAsync();
-        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard);
+        var (registry, table, scanner) = await CreateSingleShardAsync();
+        var (other, _, otherScanner) = await CreateSingleShardAsync(_prefixOfSingleShard);
         await registry.RegisterAsync("dashboard", "conn-1", null, default);
         for (var i = 0; i < 8; i++)
         {
@@ -414,7 +416,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     [Fact]
     public async Task Heartbeat_KnownConnection_IsOneRequest_MovesAtMostOncePerEpoch()
     {
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         await registry.RegisterAsync("dashboard", "conn-1", null, default);
         var keys = new HashSet<string>();
         for (var i = 0; i < 12; i++)
@@ -439,12 +441,12 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     {
         // Two instances, one clock a little ahead: at an epoch edge the one ahead writes under the next epoch, which the
         // one behind reads too, so it neither adds a second row nor misses the tombstone.
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         var edgeTicks = _time.GetUtcNow().UtcTicks - (_time.GetUtcNow().UtcTicks % registry.Epoch.Ticks) + (2 * registry.Epoch.Ticks);
         var edge = new DateTimeOffset(edgeTicks, TimeSpan.Zero);
         _time.SetUtcNow(edge - TimeSpan.FromSeconds(1));
         var ahead = new FakeTimeProvider(edge + TimeSpan.FromSeconds(1));
-        var (other, _) = await CreateSingleShardAsync(_prefixOfSingleShard, ahead);
+        var (other, _, _) = await CreateSingleShardAsync(_prefixOfSingleShard, ahead);
         if (disconnectedFirst)
         {
             await other.RemoveAsync("dashboard", "conn-1", default); // a tombstone under the epoch ahead
@@ -468,7 +470,7 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     public async Task TwoRowsForOneConnection_AreResolvedToOne_GoneIfEitherWas(string olderState, string newerState, bool live)
     {
         // What two inserts racing across an epoch edge leave behind: the next reader keeps the row under the later epoch.
-        var (registry, table) = await CreateSingleShardAsync();
+        var (registry, table, scanner) = await CreateSingleShardAsync();
         var now = _time.GetUtcNow();
         var epoch = now.UtcTicks - (now.UtcTicks % registry.Epoch.Ticks);
         foreach (var (ticks, state) in new[] { (epoch - registry.Epoch.Ticks, olderState), (epoch, newerState) })
@@ -500,14 +502,16 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
         return await _sut.CountAsync(default);
     }
 
-    private Task<List<StaleCandidate>> Candidates(DateTimeOffset cutoff) => Candidates(_sut, cutoff);
+    private Task<List<StaleCandidate>> Candidates(DateTimeOffset cutoff) => Candidates(_scanner, cutoff);
 
-    private static async Task<List<StaleCandidate>> Candidates(ConnectionRegistry registry, DateTimeOffset cutoff)
+    /// <summary>Every stale candidate the scanner reads; fails the test when a shard could not be read.</summary>
+    private static async Task<List<StaleCandidate>> Candidates(StaleConnectionScanner scanner, DateTimeOffset cutoff)
     {
         var list = new List<StaleCandidate>();
-        await foreach (var c in registry.FindStaleCandidatesAsync(cutoff, default))
+        await foreach (var page in scanner.FindStaleAsync(cutoff, default))
         {
-            list.Add(c);
+            Assert.Null(page.Error);
+            list.AddRange(page.Candidates);
         }
 
         return list;
@@ -542,12 +546,12 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     /// A registry with one shard, so every connection lands in one partition (the batch path needs several there);
     /// another instance on the same table when given its prefix, on its own clock when given one.
     /// </summary>
-    private async Task<(ConnectionRegistry Registry, TableClient Table)> CreateSingleShardAsync(string? prefix = null, TimeProvider? time = null)
+    private async Task<(ConnectionRegistry Registry, TableClient Table, StaleConnectionScanner Scanner)> CreateSingleShardAsync(string? prefix = null, TimeProvider? time = null)
     {
         _prefixOfSingleShard = prefix ?? DevHostServer.UniquePrefix();
         var host = await RegistryHost.BuildAsync(azurite, _prefixOfSingleShard, time ?? _time, new Dictionary<string, string?> { ["Registry:Shards"] = "1" });
         _extraHosts.Add(host);
         var table = host.Services.GetRequiredService<DashboardStorage>().Table(ConnectionRegistryOptions.TableName);
-        return (host.Services.GetRequiredService<ConnectionRegistry>(), table);
+        return (host.Services.GetRequiredService<ConnectionRegistry>(), table, host.Services.GetRequiredService<StaleConnectionScanner>());
     }
 }

@@ -70,9 +70,13 @@ public sealed class RelayOptionsTests
     [Fact]
     public void Validate_EmptySecretButUnauthenticatedAllowed_IsValid()
     {
-        var result = new RelayOptionsValidator().Validate(null, new RelayOptions { AllowUnauthenticated = true, Delivery = { AttemptTimeout = TimeSpan.FromSeconds(10) } });
+        var options = new RelayOptions { AllowUnauthenticated = true, Delivery = { AttemptTimeout = TimeSpan.FromSeconds(10) } };
 
-        Assert.True(result.Succeeded, result.FailureMessage);
+        var ranges = new RelayOptionsValidator().Validate(null, options);
+        var rules = new RelayOptionsCrossFieldValidator().Validate(null, options);
+
+        Assert.True(ranges.Succeeded, ranges.FailureMessage);
+        Assert.True(rules.Succeeded, rules.FailureMessage);
     }
 
     private static IHost CreateHost(Dictionary<string, string?> settings)

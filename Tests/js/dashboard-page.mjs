@@ -3,7 +3,7 @@
 //
 // Environment:
 //   BASE_URL      DevHost's base URL (http://127.0.0.1:port)
-//   SCENARIO      sse-fallback | signalr-live | reconnect
+//   SCENARIO      sse-fallback | signalr-live | reconnect | three-producers | charts
 //   SHOT_DIR      where screenshots go
 //   CHROMIUM_PATH the browser (default /usr/bin/chromium)
 import { chromium } from "playwright-core";
@@ -124,6 +124,44 @@ try {
     await shown(["before-1", "before-2", "during-1", "during-2", "after-1"]);
     await transport("signalr");
     await report("reconnected");
+  } else if (scenario === "charts") {
+    await publish(["chart-0"]);               // Event Grid has delivered: the self-check's event-grid check is ok
+    await shown(["chart-0"]);
+    // An admin enters the key: the self-check's findings appear as a banner.
+    await page.click("#admin summary");
+    await page.fill("#admin-key", "local-dev-admin-key");
+    await page.click("#admin-form button[type=submit]");
+    await page.waitForSelector("#diag-banner:not([hidden])", { timeout: 30_000 });
+    // Five rounds of live events, each in its own second of the charts.
+    for (let round = 1; round <= 5; round++) {
+      const ids = [`chart-${round}-a`, `chart-${round}-b`, `chart-${round}-c`];
+      const ticks = await page.evaluate(() => window.dashboard.metrics.rate.values.length);
+      await publish(ids);
+      await shown(ids);
+      await page.waitForFunction((n) => window.dashboard.metrics.rate.values.length > n, ticks, { timeout: 10_000 });
+    }
+    const seen = await page.evaluate(() => ({
+      wire: window.dashboard.wire,
+      rate: window.dashboard.metrics.rate.values,
+      latency: window.dashboard.metrics.latency.values,
+      connections: window.dashboard.metrics.connections.values,
+      points: [...document.querySelectorAll(".chart svg")].map((s) => Number(s.dataset.points)),
+      lines: [...document.querySelectorAll(".chart-line")].map((p) => (p.getAttribute("d") ?? "").length),
+      bannerStatus: document.querySelector("#diag-banner").dataset.status,
+      bannerChecks: [...document.querySelectorAll("#diag-banner .check")].map((c) => c.dataset.check),
+      keyInSession: sessionStorage.getItem("functionsdashboard.adminKey") === "local-dev-admin-key",
+      keyInLocal: localStorage.length,
+    }));
+    await page.screenshot({ path: `${shots}/dashboard-charts.png`, fullPage: true });
+    emit({ step: "charts", ...seen });
+    // The same page forced onto long polling says so.
+    await page.goto(`${base}/api/dashboard/?connectTimeoutMs=3000&heartbeatMs=1000&retryCapMs=2000&transport=longPolling`);
+    await transport("signalr");
+    await page.waitForSelector('#wire[data-wire="long polling"]', { timeout: 30_000 });
+    await publish(["lp-1"]);
+    await shown(["lp-1"]);
+    await page.screenshot({ path: `${shots}/dashboard-charts-longpolling.png`, fullPage: true });
+    emit({ step: "longpolling", wire: await page.evaluate(() => window.dashboard.wire), received: await page.evaluate(() => window.dashboard.received) });
   }
   emit({ done: true });
 } catch (error) {

@@ -65,17 +65,25 @@ internal static class EventLogBenchmark
 
             foreach (var k in settings.Sizes)
             {
-                var single = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());
-                var stream = $"one-{c}-{k}";
-                var stats = host.Services.GetRequiredService<RelayStats>();
-                var before = stats.Snapshot();
-                var result = await ClosedLoop.RunAsync($"log {k}/call", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
-                var after = stats.Snapshot();
-                var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
-                Say(result.Row(string.Create(CultureInfo.InvariantCulture,
-                    $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit")));
-                bytesNotes.Add(await BytesPerEventAsync(host.Services, stream, after.Accepted - before.Accepted));
-                await single.DisposeAsync();
+                foreach (var pipelined in new[] { true, false })
+                {
+                    var options = Microsoft.Extensions.Options.Options.Create(new EventLogOptions { PipelineCommits = pipelined });
+                    var single = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), options);
+                    var stream = $"one-{c}-{k}-{(pipelined ? "p" : "s")}";
+                    var stats = host.Services.GetRequiredService<RelayStats>();
+                    var before = stats.Snapshot();
+                    var result = await ClosedLoop.RunAsync($"log {k}/call{(pipelined ? "" : ", serial commits")}", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
+                    var after = stats.Snapshot();
+                    var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
+                    Say(result.Row(string.Create(CultureInfo.InvariantCulture,
+                        $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit")));
+                    if (pipelined)
+                    {
+                        bytesNotes.Add(await BytesPerEventAsync(host.Services, stream, after.Accepted - before.Accepted));
+                    }
+
+                    await single.DisposeAsync();
+                }
 
                 var a = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());
                 var b = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());

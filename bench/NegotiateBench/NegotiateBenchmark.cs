@@ -4,11 +4,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using FunctionsDashboard.Access;
 using FunctionsDashboard.Bench;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.DevHost.FunctionRunners;
+using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.Functions.Connections;
+using FunctionsDashboard.Functions.Hosting;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.SignalR;
 using Microsoft.AspNetCore.Builder;
@@ -17,6 +20,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.NegotiateBench;
 
@@ -106,6 +110,7 @@ internal static class NegotiateBenchmark
             Measure("JSON of the response", () => JsonSerializer.SerializeToUtf8Bytes(response, JsonSerializerOptions.Web)),
             Measure("IConfiguration lookup (WEBSITE_AUTH_ENABLED)", () => services.GetRequiredService<IConfiguration>()["WEBSITE_AUTH_ENABLED"] ?? ""),
             Measure("ILoggerFactory.CreateLogger (per request)", () => services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost.Functions")),
+            .. AccessSteps(services),
             Measure("NegotiateFunction.Run, direct call", () =>
             {
                 using var scope = services.CreateScope();
@@ -123,6 +128,41 @@ internal static class NegotiateBenchmark
                 var context = Request(services);
                 context.Response.Body = Stream.Null;
                 TypedResults.Ok(response).ExecuteAsync(context).GetAwaiter().GetResult();
+                return context;
+            }),
+        ];
+    }
+
+    /// <summary>The steps of NegotiateFunction.Run after the token: the access rule, the subscription, its group, the stream token and its cookie.</summary>
+    private static List<(string, double, double)> AccessSteps(IServiceProvider services)
+    {
+        var access = services.GetRequiredService<StreamAccess>();
+        var groups = services.GetRequiredService<SubscriptionGroups>();
+        var streamTokens = services.GetRequiredService<StreamTokens>();
+        var max = services.GetRequiredService<IOptions<AccessOptions>>().Value.MaxStreamsPerRequest;
+        var request = Request(services).Request;
+        var decision = access.DecideAsync(request.Credentials(), CancellationToken.None).GetAwaiter().GetResult();
+        return
+        [
+            Measure("request.Credentials() (headers, query, cookies)", () => Request(services).Request.Credentials()),
+            Measure("  of which: a DefaultHttpContext for the step (bench only)", () => Request(services)),
+            Measure("StreamAccess.DecideAsync (anonymous)", () => access.DecideAsync(AccessRequest.None, CancellationToken.None).GetAwaiter().GetResult()),
+            Measure("StreamSelection.Parse (no ?stream=)", () => StreamSelection.Parse(request.Query["stream"], max)),
+            Measure("StreamSet.Intersect (all ∩ readable)", () => StreamSet.All.Intersect(decision.Readable)),
+            Measure("SubscriptionGroups.EnsureAsync (known group)", () => groups.EnsureAsync(decision.Readable, CancellationToken.None).GetAwaiter().GetResult()),
+            Measure("StreamTokens.Mint (stream token)", () => streamTokens.Mint(decision.Identity, decision.Readable)),
+            Measure("CorsPolicy.Evaluate + OwnOrigin (no Origin)", () => CorsPolicy.Evaluate(null, request.OwnOrigin(), [])),
+            Measure("request.SiblingUrl(\"events\")", () => request.SiblingUrl("events")),
+            Measure("Stream-token cookie by Cookies.Append (before)", () =>
+            {
+                var context = Request(services);
+                context.Response.Cookies.Append(StreamTokens.CookieName, "token", new CookieOptions { HttpOnly = true, Secure = false, SameSite = SameSiteMode.Lax, Path = new Uri("http://127.0.0.1:7071/api/events").AbsolutePath, MaxAge = TimeSpan.FromMinutes(10) });
+                return context;
+            }),
+            Measure("Stream-token cookie by AccessHttp.AppendStreamTokenCookie", () =>
+            {
+                var context = Request(services);
+                AccessHttp.AppendStreamTokenCookie(context.Response, "token", "http://127.0.0.1:7071/api/events", false, TimeSpan.FromMinutes(10));
                 return context;
             }),
         ];
@@ -175,7 +215,7 @@ internal static class NegotiateBenchmark
         text.AppendLine();
         text.AppendLine("| Target | " + string.Join(" | ", Enumerable.Range(1, settings.Rounds).Select(r => $"round {r} req/s")) + " | median req/s | median share of bare (same round) |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", settings.Rounds)) + "---|---|");
-        foreach (var name in names)
+        foreach (var name in settings.Rounds > 0 ? names : [])
         {
             var rates = results[name];
             var shares = rates.Select((r, i) => r / bare[i]).ToList();

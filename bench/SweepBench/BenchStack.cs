@@ -28,6 +28,10 @@ internal sealed class BenchStack : IDisposable
 
     public ConnectionRegistry Registry => _host.Services.GetRequiredService<ConnectionRegistry>();
 
+    public ConnectionTable Table => _host.Services.GetRequiredService<ConnectionTable>();
+
+    public StaleConnectionScanner Scanner => _host.Services.GetRequiredService<StaleConnectionScanner>();
+
     public ConnectionSweeper Sweeper => _host.Services.GetRequiredService<ConnectionSweeper>();
 
     public PresenceNotifier Presence => _host.Services.GetRequiredService<PresenceNotifier>();
@@ -40,6 +44,7 @@ internal sealed class BenchStack : IDisposable
     /// <param name="prefix">Table prefix (lowercase letters and digits).</param>
     /// <param name="clock">The benchmark's clock.</param>
     /// <param name="signalR">The loopback REST endpoint, or null for a no-op closer and broadcaster.</param>
+    /// <param name="cancellationToken">Cancels the setup.</param>
     public static async Task<BenchStack> CreateAsync(string storage, string prefix, BenchClock clock, Uri? signalR, CancellationToken cancellationToken)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -12,11 +12,11 @@ internal static class RawSweep
 {
     public const string TableName = "rawconnections";
 
-    public static async Task SeedAsync(TableClient table, ConnectionRegistry registry, IEnumerable<SeedConnection> connections, int parallelism, CancellationToken cancellationToken)
+    public static async Task SeedAsync(TableClient table, ConnectionKeys keys, IEnumerable<SeedConnection> connections, int parallelism, CancellationToken cancellationToken)
     {
         await table.CreateIfNotExistsAsync(cancellationToken);
         var batches = connections
-            .Select(c => new TableEntity(registry.PartitionOf(c.ConnectionId), ConnectionRegistry.EncodeKey(c.ConnectionId))
+            .Select(c => new TableEntity(keys.Partition(c.ConnectionId), ConnectionKeys.EncodeKey(c.ConnectionId))
             {
                 ["Hub"] = c.Hub,
                 ["UserId"] = c.UserId,
@@ -25,7 +25,7 @@ internal static class RawSweep
                 ["State"] = "live",
             })
             .GroupBy(e => e.PartitionKey, StringComparer.Ordinal)
-            .SelectMany(g => g.Chunk(ConnectionRegistry.MaxBatchOperations))
+            .SelectMany(g => g.Chunk(StaleConnectionScanner.MaxBatchOperations))
             .ToList();
         await Parallel.ForEachAsync(
             batches,
@@ -77,7 +77,7 @@ internal static class RawSweep
     {
         var batches = stale
             .GroupBy(e => e.PartitionKey, StringComparer.Ordinal)
-            .SelectMany(g => g.Chunk(ConnectionRegistry.MaxBatchOperations))
+            .SelectMany(g => g.Chunk(StaleConnectionScanner.MaxBatchOperations))
             .ToList();
         var resubmitted = 0;
         await Parallel.ForEachAsync(
@@ -86,7 +86,7 @@ internal static class RawSweep
             async (batch, ct) =>
             {
                 var actions = batch.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, e.ETag)).ToList();
-                for (var attempt = 0; attempt < ConnectionRegistry.MaxBatchOperations && actions.Count > 0; attempt++)
+                for (var attempt = 0; attempt < StaleConnectionScanner.MaxBatchOperations && actions.Count > 0; attempt++)
                 {
                     try
                     {

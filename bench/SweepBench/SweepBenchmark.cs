@@ -92,11 +92,11 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
         var seeding = Stopwatch.StartNew();
         if (path is Path.Raw or Path.Filtered)
         {
-            await RawSweep.SeedAsync(stack.Storage.Table(RawSweep.TableName), stack.Registry, workload.Connections, SeedParallelism, cancellationToken);
+            await RawSweep.SeedAsync(stack.Storage.Table(RawSweep.TableName), stack.Table.Keys, workload.Connections, SeedParallelism, cancellationToken);
         }
         else
         {
-            await stack.Registry.SeedAsync(workload.Connections, SeedParallelism, cancellationToken);
+            await RegistrySeed.SeedAsync(stack.Table, workload.Connections, SeedParallelism, cancellationToken);
         }
 
         var seeded = seeding.Elapsed;
@@ -111,7 +111,7 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
             var table = stack.Storage.Table(RawSweep.TableName);
             var result = path == Path.Raw
                 ? await RawSweep.RunAsync(table, workload.Cutoff, RawParallelism, cancellationToken)
-                : await RawSweep.RunFilteredAsync(table, workload.Connections.Select(c => stack.Registry.PartitionOf(c.ConnectionId)).Distinct().Order(StringComparer.Ordinal), workload.Cutoff, RawParallelism, cancellationToken);
+                : await RawSweep.RunFilteredAsync(table, workload.Connections.Select(c => stack.Table.Keys.Partition(c.ConnectionId)).Distinct().Order(StringComparer.Ordinal), workload.Cutoff, RawParallelism, cancellationToken);
             watch.Stop();
             outcome = $"scanned {result.Scanned:N0}, deleted {result.Deleted:N0} in {result.Batches} batches, {result.Resubmitted} resubmitted after a 404";
             Check(result.Scanned == (path == Path.Raw ? workload.Connections.Count : workload.StaleCount) && result.Deleted == workload.StaleCount, $"{path}: {outcome}, expected {workload.StaleCount:N0} of {workload.Connections.Count:N0}");
@@ -147,17 +147,18 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
                 _countMilliseconds.Add(counting.Elapsed.TotalMilliseconds);
             }
 
-            await VerifyRegistryAsync(stack.Registry, workload, path.ToString(), cancellationToken);
+            await VerifyRegistryAsync(stack, workload, path.ToString(), cancellationToken);
         }
 
         await stack.DeleteTablesAsync(cancellationToken);
     }
 
     /// <summary>Nothing stale is left, and a sample of each kind is where it belongs.</summary>
-    private async Task VerifyRegistryAsync(ConnectionRegistry registry, Workload workload, string what, CancellationToken cancellationToken)
+    private async Task VerifyRegistryAsync(BenchStack stack, Workload workload, string what, CancellationToken cancellationToken)
     {
+        var registry = stack.Registry;
         var left = 0;
-        await foreach (var _ in registry.FindStaleCandidatesAsync(workload.Cutoff, cancellationToken))
+        await foreach (var _ in RegistrySeed.CandidatesAsync(stack.Scanner, workload.Cutoff, cancellationToken))
         {
             left++;
         }
@@ -178,7 +179,7 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
     {
         var workload = Workload.Create(settings.Connections, 0, _clock.GetUtcNow(), Stale, seed: 100);
         using var stack = await BenchStack.CreateAsync(settings.Storage, NextPrefix(), _clock, null, cancellationToken);
-        await stack.Registry.SeedAsync(workload.Connections, SeedParallelism, cancellationToken);
+        await RegistrySeed.SeedAsync(stack.Table, workload.Connections, SeedParallelism, cancellationToken);
         for (var i = 0; i <= settings.Repetitions; i++)
         {
             var before = counter.Count;
@@ -195,7 +196,7 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
             Say($"{(i == 0 ? "warm-up " : "")}0-stale sweep: {watch.Elapsed.TotalMilliseconds:0} ms, {requests} storage requests");
         }
 
-        await VerifyRegistryAsync(stack.Registry, workload, "0 stale", cancellationToken);
+        await VerifyRegistryAsync(stack, workload, "0 stale", cancellationToken);
         await stack.DeleteTablesAsync(cancellationToken);
     }
 
@@ -220,7 +221,7 @@ internal sealed class SweepBenchmark(BenchSettings settings, LoopbackSignalR loo
             rounds.Add(counter.Count - before);
 
             // The staleness bound: a connection that heartbeats every 25 s is never a stale candidate.
-            await foreach (var _ in stack.Registry.FindStaleCandidatesAsync(_clock.GetUtcNow() - Stale, cancellationToken))
+            await foreach (var _ in RegistrySeed.CandidatesAsync(stack.Scanner, _clock.GetUtcNow() - Stale, cancellationToken))
             {
                 candidatesSeen++;
             }

@@ -4,6 +4,11 @@
 // Per stream the page keeps the last seq shown and shows events in seq order: an event that arrives ahead of a gap waits
 // until the gap is filled from the history API; duplicates are dropped by id. After every switch (SignalR ⇄ SSE) and
 // every reconnect it gap-fills each stream. A reset (history flag or SSE `reset` event) reloads the view.
+// Live charts (charts.js): events per second and publish → page latency of live events, connections over time; the
+// transport under the connection; for admins, a banner with the self-check's findings (diagnostics.js).
+
+import { Series, sparkline } from "./charts.js";
+import { adminKey, renderBanner, runSelfCheck, setAdminKey } from "./diagnostics.js";
 
 const params = new URLSearchParams(location.search);
 const apiBase = new URL("../", location.href).href.replace(/\/$/, ""); // the page lives at {base}/api/dashboard/
@@ -14,6 +19,8 @@ const settings = {
   historyLimit: 50,
   feedRows: 200,
   resyncMs: Number(params.get("resyncMs") ?? 5000), // a second gap fill after each connect covers group-join races
+  selfCheckMs: Number(params.get("selfCheckMs") ?? 30000),
+  transport: params.get("transport"), // force one SignalR transport: webSockets | serverSentEvents | longPolling
 };
 
 // Everything the page knows, also readable by tests as window.dashboard.
@@ -29,6 +36,10 @@ const state = {
   fills: 0,
   presence: null,
   switches: [],          // transport changes, for the record
+  wire: null,            // the transport under it: WebSockets, Server-Sent Events, long polling (SignalR) or EventSource (SSE fallback)
+  connections: null,     // live connections (presence, or /api/connections)
+  selfCheck: null,       // the last self-check answer (admins only)
+  metrics: { rate: new Series(), latency: new Series(), connections: new Series() },
 };
 window.dashboard = state;
 
@@ -50,9 +61,52 @@ function setTransport(transport) {
   badge.textContent = transport === "signalr" ? "SignalR" : transport === "sse" ? "SSE" : transport;
   badge.className = `badge ${transport}`;
   badge.dataset.transport = transport;
+  if (transport === "sse") setWire("EventSource");
+  else if (transport !== "signalr") setWire(null);
 }
 
 function status(text) { $("status").textContent = text; }
+
+// The transport under a SignalR connection (the client's transport class), or EventSource for the SSE fallback.
+const WIRES = { WebSocketTransport: "WebSockets", ServerSentEventsTransport: "Server-Sent Events", LongPollingTransport: "long polling" };
+function setWire(wire) {
+  state.wire = wire;
+  const el = $("wire");
+  el.textContent = wire ? `via ${wire}` : "";
+  el.dataset.wire = wire ?? "none";
+}
+function signalRWire(connection) {
+  return WIRES[connection.connection?.transport?.constructor?.name] ?? "SignalR";
+}
+
+// Live events only (not gap fills): counted into this second, with the publish → page latency from the event's time
+// (the producer's clock: skew between producer and browser shows as latency).
+let secondCount = 0;
+let secondLatencies = [];
+function live(e) {
+  if (!e || e.id === undefined || state.seen.has(e.id)) return;
+  secondCount++;
+  const published = Date.parse(e.time ?? "");
+  if (!Number.isNaN(published)) secondLatencies.push(Math.max(0, Date.now() - published));
+}
+
+const charts = {
+  rate: sparkline($("chart-rate"), { label: "events / s", format: (v) => v.toFixed(0) }),
+  latency: sparkline($("chart-latency"), { label: "publish → page", unit: " ms", format: (v) => v.toFixed(0), minMax: 10 }),
+  connections: sparkline($("chart-connections"), { label: "connections", format: (v) => v.toFixed(0) }),
+};
+function tick() {
+  const m = state.metrics;
+  m.rate.push(secondCount);
+  const sorted = secondLatencies.sort((a, b) => a - b);
+  m.latency.push(sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null); // the second's median
+  m.connections.push(state.connections);
+  secondCount = 0;
+  secondLatencies = [];
+  charts.rate(m.rate);
+  charts.latency(m.latency);
+  charts.connections(m.connections);
+}
 
 // Full jitter: a random wait in [0, min(cap, base * 2^attempt)], so a thousand dashboards do not come back in step.
 function fullJitter(attempt, baseMs = 1000) {
@@ -233,7 +287,7 @@ function openSse() {
   url.searchParams.set("typed", "false");
   sse = new EventSource(url, { withCredentials: true }); // the stream-token cookie from negotiate, or App Service auth
   sse.onopen = () => { if (!hub) setTransport("sse"); fillAll(); }; // from now on, plus what came before it
-  sse.onmessage = (message) => receive(JSON.parse(message.data));
+  sse.onmessage = (message) => { const e = JSON.parse(message.data); live(e); receive(e); };
   sse.addEventListener("reset", (message) => { const r = JSON.parse(message.data); reloadStream(r.stream); });
   sse.onerror = () => { if (!hub) status("SSE interrupted; the browser resumes it with Last-Event-ID"); };
 }
@@ -269,17 +323,17 @@ async function synced(connection) {
 async function connectSignalR() {
   const query = selectionQuery().toString();
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(apiBase + (query ? `?${query}` : "")) // POST {base}/api/negotiate?stream=... → the SignalR Service URL and token
+    .withUrl(apiBase + (query ? `?${query}` : ""), transportOption()) // POST {base}/api/negotiate?stream=... → the SignalR Service URL and token
     .withAutomaticReconnect({
       nextRetryDelayInMilliseconds: (context) => (context.previousRetryCount >= 4 ? null : fullJitter(context.previousRetryCount)),
     })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
-  connection.on("event", (e) => receive(e));
-  connection.on("events", (batch) => batch.forEach((e) => receive(e))); // a batch: events of one stream, in seq order
-  connection.on("presence", (p) => { state.presence = p.count; $("presence").textContent = p.count; });
+  connection.on("event", (e) => { live(e); receive(e); });
+  connection.on("events", (batch) => batch.forEach((e) => { live(e); receive(e); })); // a batch: events of one stream, in seq order
+  connection.on("presence", (p) => { state.presence = p.count; state.connections = p.count; $("presence").textContent = p.count; });
   connection.onreconnecting(() => { if (hub === connection) { setTransport("reconnecting"); openSse(); } }); // SSE bridges the gap
-  connection.onreconnected(async () => { if (hub === connection) { setTransport("signalr"); closeSse(); await synced(connection); } });
+  connection.onreconnected(async () => { if (hub === connection) { setTransport("signalr"); setWire(signalRWire(connection)); closeSse(); await synced(connection); } });
   connection.onclose(() => { if (hub === connection) fallBack("connection closed"); });
 
   let timer;
@@ -290,6 +344,7 @@ async function connectSignalR() {
     hub = connection;
     retryAttempt = 0;
     setTransport("signalr");
+    setWire(signalRWire(connection));
     closeSse();
     startHeartbeat();
     status("connected over SignalR");
@@ -309,13 +364,41 @@ async function poll() {
   try {
     const connections = await getJson("/connections");
     if (state.presence === null) $("presence").textContent = connections.count;
+    state.connections = state.presence ?? connections.count;
     const s = connections.lastSweep;
     $("sweep").textContent = s ? `${new Date(s.startedAt).toLocaleTimeString()}: removed ${s.removed} of ${s.scanned} scanned` : "not yet";
   } catch { /* keep the last value */ }
 }
 
+function transportOption() {
+  const forced = { webSockets: "WebSockets", serverSentEvents: "ServerSentEvents", longPolling: "LongPolling" }[settings.transport];
+  return forced ? { transport: signalR.HttpTransportType[forced] } : {};
+}
+
+// The self-check for admins: on load, every selfCheckMs, and when a key is entered.
+async function selfCheck() {
+  $("admin").querySelector("summary").textContent = adminKey() ? "Admin ✓" : "Admin";
+  const result = await runSelfCheck(apiBase);
+  if (result.skipped) { state.selfCheck = null; renderBanner($("diag-banner"), {}); return; }
+  state.selfCheck = result;
+  renderBanner($("diag-banner"), result);
+}
+
+$("admin-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  setAdminKey($("admin-key").value.trim());
+  $("admin-key").value = "";
+  $("admin").open = false;
+  selfCheck();
+});
+$("admin-forget").addEventListener("click", () => { setAdminKey(null); selfCheck(); });
+
 $("pattern").value = state.selection.filter((s) => s.endsWith("*")).join(", ");
 $("apply").addEventListener("click", applySelection);
+tick();
+setInterval(tick, 1000);
+selfCheck();
+setInterval(selfCheck, settings.selfCheckMs);
 await fillAll();
 connectSignalR();
 poll();
