@@ -98,11 +98,24 @@ internal sealed class RelayDeliveryLease(string stream, RelayDeliveryStreams own
     /// <summary>Writes the watermark and gives the lease up (idle, or the host is stopping).</summary>
     public async Task ReleaseAsync(long settled, string generation, CancellationToken cancellationToken)
     {
-        if (_held)
+        if (!_held)
         {
-            await TryWriteAsync(settled, generation, "", cancellationToken);
-            _held = false;
+            return;
         }
+
+        if (!await TryWriteAsync(settled, generation, "", cancellationToken))
+        {
+            // An earlier write of ours may have landed after all (its request was cancelled or timed out, so the ETag we
+            // hold is stale): if the row still names this instance, release it on the row's own ETag.
+            var row = await owner.States.ReadLeaseAsync(stream, cancellationToken);
+            if (row is not null && row.Owner == owner.InstanceId)
+            {
+                Observe(row);
+                await TryWriteAsync(Math.Max(settled, row.Generation == generation ? row.Through : 0), generation, "", cancellationToken);
+            }
+        }
+
+        _held = false;
     }
 
     private async Task<bool> TryWriteAsync(long through, string generation, string holder, CancellationToken cancellationToken)

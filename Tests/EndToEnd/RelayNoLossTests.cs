@@ -80,6 +80,11 @@ public sealed class RelayNoLossTests(AzuriteFixture azurite, ITestOutputHelper o
                 connections.Add(await ConnectAsync(server, c, receipts, clock));
             }
 
+            // R2 counts the calls made under faults: the REST calls made before (the clients joining their audience groups
+            // on connect) are not part of it. (Counting them, ~10 calls against ~100 hub messages, added ~0.1 to a ratio
+            // whose bound is ~0.18 above its expectation 1 + p + p² = 1.39 for three tries: the test failed now and then.)
+            var restCallsBefore = signalR.Counters.RestCalls.Values.Sum();
+
             // 30 % of sends fail: 10 % 429 (Retry-After 1 s, above the 250 ms cap), 10 % 5xx, 10 % 500 after delivery.
             signalR.Set(new LocalSignalRFaultSettings
             {
@@ -109,7 +114,7 @@ public sealed class RelayNoLossTests(AzuriteFixture azurite, ITestOutputHelper o
             await reporting;
             var settled = relay.Snapshot();
             var drained = clock.Elapsed;
-            var restCallsUnderFaults = signalR.Counters.RestCalls.Values.Sum();
+            var restCallsUnderFaults = signalR.Counters.RestCalls.Values.Sum() - restCallsBefore;
 
             var deadLetters = await ListDeadLettersAsync(server);
             Assert.Equal(settled.DeadLettered, deadLetters.Count);

@@ -86,11 +86,12 @@ public sealed class TwoInstancesTests(AzuriteFixture azurite, ITestOutputHelper 
             var all = batches.SelectMany(x => x.Ids).ToList();
             var streamOf = batches.SelectMany(x => x.Ids.Select(id => (id, x.Source))).ToDictionary(x => x.id, x => StreamName.From(x.Source), StringComparer.Ordinal);
 
-            // Idempotency: every answer for an id names the same seq; each id was accepted once.
+            // Idempotency: every answer for an id names the same seq; no id was accepted twice. (An id may be answered only as
+            // a duplicate: its first post got a 503 after its commit had landed, and the retry, like Event Grid's, found it.)
             var byId = acks.GroupBy(x => x.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
             Assert.Equal(all.Count, byId.Count);
             Assert.All(byId, g => Assert.Single(g.Value.Select(x => x.Seq).Distinct()));
-            Assert.All(byId, g => Assert.Equal(1, g.Value.Count(x => !x.Duplicate)));
+            Assert.All(byId, g => Assert.InRange(g.Value.Count(x => !x.Duplicate), 0, 1));
             var postedTwice = byId.Count(g => g.Value.Count > 1);
             Assert.True(postedTwice >= EventsPerStream * Streams / PerRequest / BothEvery * PerRequest, $"only {postedTwice} ids were posted to both");
 
