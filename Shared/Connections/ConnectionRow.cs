@@ -67,7 +67,7 @@ public sealed class ConnectionRow : ITableEntity
         State = state,
     };
 
-    /// <summary>The row <see cref="ConnectionRegistry.RegisterAsync(string, string, string?, string?, CancellationToken)"/> writes for a connection registered at <paramref name="at"/>.</summary>
+    /// <summary>The row a registration (<c>ConnectionRegistry.RegisterAsync</c>) writes for a connection registered at <paramref name="at"/>.</summary>
     internal static ConnectionRow Registered(ConnectionKeys keys, string hub, string connectionId, string? userId, DateTimeOffset at, string? group = null) =>
         Create(keys.Partition(connectionId), keys.EpochStart(at), connectionId, hub, userId, at, at, Live, group);
 

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.Diagnostics;
 
@@ -15,13 +15,13 @@ public sealed class DiagnosticsOptions
     public static readonly TimeSpan DefaultEventGridQuietPeriod = TimeSpan.FromDays(1);
 
     /// <summary>How long one check may run before it is reported as failed. Default 5 s; 1 s to 1 min.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    [SettingRange(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = SectionName + ":" + nameof(CheckTimeout) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(CheckTimeout) + ").")]
     public TimeSpan CheckTimeout { get; set; } = DefaultCheckTimeout;
 
     /// <summary>
     /// The Event Grid check warns when neither a delivery nor a validation handshake arrived for this long (a quiet
     /// topic, or a subscription that stopped delivering). Default 1 day; 1 min to 30 days.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    [SettingRange(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = SectionName + ":" + nameof(EventGridQuietPeriod) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(EventGridQuietPeriod) + ").")]
     public TimeSpan EventGridQuietPeriod { get; set; } = DefaultEventGridQuietPeriod;
 }

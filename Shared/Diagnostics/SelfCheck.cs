@@ -32,8 +32,8 @@ public sealed partial class SelfCheck(
         DiagnosticCheckResult result;
         try
         {
-            // WaitAsync bounds a check that ignores its token, too.
-            result = await Task.Run(() => check.RunAsync(context, linked.Token), linked.Token).WaitAsync(timeout, timeProvider, cancellationToken);
+            // WaitAsync bounds a check that ignores its token, too (checks are asynchronous: they start their I/O and return).
+            result = await check.RunAsync(context, linked.Token).WaitAsync(timeout, timeProvider, cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && (budget.IsCancellationRequested || e is TimeoutException))
         {

@@ -5,7 +5,6 @@ using System.Text.Json;
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using FunctionsDashboard.Tests.Sse;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using FunctionsDashboard.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace FunctionsDashboard.Tests.Browser;

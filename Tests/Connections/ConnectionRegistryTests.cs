@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

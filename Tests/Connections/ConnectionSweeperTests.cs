@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

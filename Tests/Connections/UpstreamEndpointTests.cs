@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsDashboard.Tests.Connections;

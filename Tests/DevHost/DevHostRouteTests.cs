@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FunctionsDashboard.DevHost.FunctionRunners;
 using FunctionsDashboard.Tests.Hosting;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsDashboard.Tests.DevHost;

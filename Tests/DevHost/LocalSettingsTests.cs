@@ -56,7 +56,7 @@ public sealed class LocalSettingsTests : IDisposable
     [Fact]
     public void RepositoryHostJson_HasTheApiRoutePrefix()
     {
-        var settings = LocalSettings.Load(Infrastructure.RepoPaths.Root);
+        var settings = LocalSettings.Load(RepoPaths.Root);
 
         Assert.Equal("api", settings.RoutePrefix);
     }

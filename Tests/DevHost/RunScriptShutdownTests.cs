@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace FunctionsDashboard.Tests.DevHost;

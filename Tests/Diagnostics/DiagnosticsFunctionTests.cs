@@ -6,7 +6,6 @@ using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Diagnostics;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Tests.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 

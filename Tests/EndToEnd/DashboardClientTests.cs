@@ -5,7 +5,6 @@ using System.Text.Json;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 

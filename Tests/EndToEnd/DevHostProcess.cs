@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using FunctionsDashboard.Tests.Infrastructure;
 
 namespace FunctionsDashboard.Tests.EndToEnd;
 

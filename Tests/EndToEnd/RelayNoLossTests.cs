@@ -11,7 +11,6 @@ using FunctionsDashboard.EventLog;
 using FunctionsDashboard.DevHost.LocalEventGrid;
 using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;

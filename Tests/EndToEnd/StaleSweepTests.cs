@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.DevHost.LocalSignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 

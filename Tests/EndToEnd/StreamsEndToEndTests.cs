@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using FunctionsDashboard.Tests.Sse;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;

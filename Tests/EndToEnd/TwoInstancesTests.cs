@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit.Abstractions;
 

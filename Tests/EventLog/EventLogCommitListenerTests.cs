@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using FunctionsDashboard.EventLog;
-using FunctionsDashboard.Tests.Infrastructure;
 using FunctionsDashboard.Tests.Relay;
 
 namespace FunctionsDashboard.Tests.EventLog;

@@ -1,5 +1,4 @@
 using FunctionsDashboard.EventLog;
-using FunctionsDashboard.Tests.Infrastructure;
 using FunctionsDashboard.Tests.Relay;
 
 namespace FunctionsDashboard.Tests.EventLog;

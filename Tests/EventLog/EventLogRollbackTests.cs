@@ -1,6 +1,5 @@
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 using FunctionsDashboard.Tests.Relay;
 using Microsoft.Extensions.Logging;
 

@@ -3,7 +3,6 @@ using Azure;
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using FunctionsDashboard.Tests.Relay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -7,7 +7,6 @@ using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;

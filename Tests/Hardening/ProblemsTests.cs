@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using FunctionsDashboard.Functions.Hosting;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 

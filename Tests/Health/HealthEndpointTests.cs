@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using FunctionsDashboard.Tests.Infrastructure;
 
 namespace FunctionsDashboard.Tests.Health;
 

@@ -1,6 +1,5 @@
 using Azure;
 using FunctionsDashboard.Health;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FunctionsDashboard.Tests.Health;

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using FunctionsDashboard.Functions.Health;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsDashboard.Tests.Hosting;

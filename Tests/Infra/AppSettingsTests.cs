@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FunctionsDashboard.Configuration;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace FunctionsDashboard.Tests.Infra;

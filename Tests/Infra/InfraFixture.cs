@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using FunctionsDashboard.Tests.Infrastructure;
 
 namespace FunctionsDashboard.Tests.Infra;
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.Tests.Hosting;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsDashboard.Tests.Infra;

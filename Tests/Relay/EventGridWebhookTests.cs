@@ -1,7 +1,6 @@
 using System.Text;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

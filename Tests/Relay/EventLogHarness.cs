@@ -5,7 +5,6 @@ using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

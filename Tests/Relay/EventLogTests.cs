@@ -3,7 +3,6 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FunctionsDashboard.Tests.Relay;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 

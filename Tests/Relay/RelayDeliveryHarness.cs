@@ -6,7 +6,6 @@ using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,4 @@
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 
 namespace FunctionsDashboard.Tests.Relay;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

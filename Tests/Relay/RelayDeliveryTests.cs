@@ -1,7 +1,6 @@
 using System.Net;
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 
 namespace FunctionsDashboard.Tests.Relay;
 

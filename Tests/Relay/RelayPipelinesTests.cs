@@ -2,7 +2,6 @@ using System.Net;
 using Azure;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Polly;
 using Polly.Timeout;
 

@@ -8,7 +8,6 @@ using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Tests.DevHost.LocalSignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -3,7 +3,6 @@ using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Access;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Sse;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

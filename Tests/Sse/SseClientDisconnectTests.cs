@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using FunctionsDashboard.Sse;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

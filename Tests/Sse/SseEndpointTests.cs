@@ -4,7 +4,6 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using FunctionsDashboard.Sse;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

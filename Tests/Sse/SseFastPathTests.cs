@@ -1,7 +1,6 @@
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Sse;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;

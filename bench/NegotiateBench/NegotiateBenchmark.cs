@@ -60,17 +60,33 @@ internal static class NegotiateBenchmark
         bare.MapPost("/mint", () => TypedResults.Ok(new NegotiateResponse(tokens.ClientUrl(Hub), tokens.CreateClientToken(Hub, "anonymous-" + Guid.NewGuid().ToString("N")[..12]), constant.SseUrl)));
         await bare.StartAsync();
 
-        var breakdown = Breakdown(devHost.Services, tokens);
+        var breakdown = settings.Only is null ? Breakdown(devHost.Services, tokens) : [];
 
-        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        // No cookie jar: negotiate's Set-Cookie would otherwise be parsed and stored by the load generator on every
+        // answer, on the same two cores, and charged to negotiate (a browser does that in its own process).
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency, UseProxy = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
         var targets = new (string Name, Uri Url)[]
         {
             ("bare Kestrel POST (constant body)", new Uri($"http://127.0.0.1:{barePort}/bare")),
             ("negotiate on DevHost", new Uri($"http://127.0.0.1:{devHostPort}/api/negotiate")),
             ("Kestrel POST minting a token", new Uri($"http://127.0.0.1:{barePort}/mint")),
         };
-        var results = targets.ToDictionary(t => t.Name, _ => new List<double>());
         var window = TimeSpan.FromSeconds(settings.Seconds);
+        if (settings.Only is { } only)
+        {
+            // One target alone (for a profiler attached to this process): its name's first word.
+            var (name, url) = targets.Single(t => t.Name.StartsWith(only, StringComparison.OrdinalIgnoreCase) || t.Name.Contains(" " + only, StringComparison.OrdinalIgnoreCase));
+            Console.Error.WriteLine($"pid {Environment.ProcessId}: {name} alone for {settings.Rounds} × {settings.Seconds} s");
+            for (var round = 0; round < settings.Rounds; round++)
+            {
+                var rate = await ClosedLoop.RequestsPerSecondAsync(client, url, settings.Concurrency, window);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {rate:F0}/s"));
+            }
+
+            return 0;
+        }
+
+        var results = targets.ToDictionary(t => t.Name, _ => new List<double>());
         for (var round = 0; round < settings.Rounds; round++)
         {
             foreach (var (name, url) in targets)

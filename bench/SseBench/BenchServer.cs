@@ -66,7 +66,7 @@ public static class BenchServer
 
     private static WebApplication CreateApp(int port, string root, string storage)
     {
-        // As the tests start it (Tests/Infrastructure/DevHostServer.cs): the committed sample settings, a storage prefix of
+        // As the tests start it (Tests/Support/DevHostServer.cs): the committed sample settings, a storage prefix of
         // its own in the shared Azurite, and the longest stream cap so no response ends while the load generator measures.
         var settings = new Dictionary<string, string?>
         {

@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using FunctionsDashboard.DevHost.LocalEventGrid;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FunctionsDashboard.Tests.DevHost.LocalEventGrid;

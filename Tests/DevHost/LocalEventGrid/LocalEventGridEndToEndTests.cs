@@ -7,7 +7,6 @@ using Azure.Messaging.EventGrid;
 using FunctionsDashboard.DevHost.LocalEventGrid;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsDashboard.Tests.DevHost.LocalEventGrid;

@@ -6,7 +6,6 @@ using System.Threading.Channels;
 using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

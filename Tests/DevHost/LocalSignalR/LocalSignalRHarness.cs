@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Threading.Channels;
 using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FunctionsDashboard.Tests.Infrastructure;
 
 namespace FunctionsDashboard.Tests.DevHost.LocalSignalR;
 

@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FunctionsDashboard.Tests.EventGridRelay;
+namespace FunctionsDashboard.Tests.Relay;
 
 /// <summary>
 /// <c>GET /api/relay/deadletters</c>, <c>POST /api/relay/deadletters/redrive</c> and <c>GET /api/relay/stats</c> on DevHost:

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
-namespace FunctionsDashboard.Functions.EventGridRelay;
+namespace FunctionsDashboard.Functions.Relay;
 
 /// <summary>
 /// <c>POST /api/eventgrid</c> and <c>OPTIONS /api/eventgrid</c>: the Event Grid webhook (EventGridSchema and CloudEvents 1.0,

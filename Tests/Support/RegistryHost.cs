@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>
 /// A host with the product's connection registry (and what it needs) on real Azurite, its own storage prefix and a given

@@ -1,6 +1,6 @@
 using FunctionsDashboard.Health;
 
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>A startup step that holds the app not-ready until the test opens it (for startup-race tests).</summary>
 public sealed class GateStep : IStartupStep

@@ -1,4 +1,4 @@
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>
 /// Waits for a condition that another component makes true asynchronously (an upstream call, a timer function), by

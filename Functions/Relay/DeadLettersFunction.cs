@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsDashboard.Functions.EventGridRelay;
+namespace FunctionsDashboard.Functions.Relay;
 
 /// <summary>
 /// <c>GET /api/relay/deadletters?stream=&amp;limit=</c>: the events delivery gave up on, with their reasons. Admin only:

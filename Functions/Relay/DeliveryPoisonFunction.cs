@@ -2,7 +2,7 @@ using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
 using Microsoft.Azure.Functions.Worker;
 
-namespace FunctionsDashboard.Functions.EventGridRelay;
+namespace FunctionsDashboard.Functions.Relay;
 
 /// <summary>
 /// Queue <c>relay-delivery-poison</c>, where the host moves a delivery message that failed <c>maxDequeueCount</c> times:

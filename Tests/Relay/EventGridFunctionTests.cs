@@ -4,11 +4,10 @@ using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsDashboard.Tests.EventGridRelay;
+namespace FunctionsDashboard.Tests.Relay;
 
 /// <summary><c>/api/eventgrid</c> over real HTTP on DevHost with Azurite.</summary>
 [Collection(AzuriteCollection.Name)]

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>A real DevHost on a free loopback port, for end-to-end tests over real HTTP.</summary>
 public sealed class DevHostServer : IAsyncDisposable

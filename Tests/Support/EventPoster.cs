@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>Posts CloudEvents to the app's Event Grid webhook as Event Grid would (with the local dev secret).</summary>
 public static class EventPoster

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
-namespace FunctionsDashboard.Functions.EventGridRelay;
+namespace FunctionsDashboard.Functions.Relay;
 
 /// <summary><c>GET /api/relay/stats</c>: this instance's relay counters (accepted, duplicates, hand-offs, ...).</summary>
 public sealed class RelayStatsFunction(RelayStats stats)

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>
 /// A Node.js ES module from <c>Tests/js</c> that reports what it does as JSON lines on stdout. Tests read the lines as

@@ -1,7 +1,7 @@
 using FunctionsDashboard.Connections;
 using Microsoft.Azure.Functions.Worker;
 
-namespace FunctionsDashboard.Functions.SweepConnections;
+namespace FunctionsDashboard.Functions.Connections;
 
 /// <summary>
 /// The stale sweep, every 90 s. NCRONTAB cannot express a 90 s period, so two timers share it (see

@@ -1,7 +1,7 @@
 using Azure.Storage.Queues;
 using FunctionsDashboard.Relay;
 
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>Reads what the relay handed off.</summary>
 internal static class RelayQueue

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>
 /// The real Azurite the integration tests use. ./test.sh starts one on free ports and passes its connection string in

@@ -2,7 +2,7 @@ using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
 using Microsoft.Azure.Functions.Worker;
 
-namespace FunctionsDashboard.Functions.EventGridRelay;
+namespace FunctionsDashboard.Functions.Relay;
 
 /// <summary>
 /// Queue <c>relay-delivery</c>: pushes one committed range of the event log to every dashboard through the SignalR

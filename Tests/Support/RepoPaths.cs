@@ -1,4 +1,4 @@
-namespace FunctionsDashboard.Tests.Infrastructure;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>Paths in the repository the tests run from.</summary>
 internal static class RepoPaths
