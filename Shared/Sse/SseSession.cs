@@ -45,15 +45,15 @@ public sealed partial class SseSession(
         // response holds one linked source and one timer, and waiting for events allocates nothing (see Subscription).
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var cap = timeProvider.CreateTimer(static s => CancelQuietly((CancellationTokenSource)s!), session, sseOptions.Value.MaxStreamDuration, Timeout.InfiniteTimeSpan);
-        var token = session.Token;
-        var heartbeatInterval = dashboardOptions.Value.HeartbeatInterval;
+        // (The session's token and the heartbeat interval are read where used, not kept in locals: every local of this
+        // method lives in the state machine of every idle response.)
         var writer = new Writer(body, typed);
         try
         {
-            var subscription = await fanout.SubscribeAsync(plan.Scope, token);
+            var subscription = await fanout.SubscribeAsync(plan.Scope, session.Token);
 
             // After subscribing: a client that sees the retry hint knows every later event reaches it.
-            await WriteAsync(body, _retryFrame, token);
+            await WriteAsync(body, _retryFrame, session.Token);
             try
             {
                 var state = plan.Resume is { } resume
@@ -62,40 +62,40 @@ public sealed partial class SseSession(
                 HashSet<string>? ahead = null;
                 if (plan.Resume is not null)
                 {
-                    ahead = await CatchUpAsync(writer, state, subscription, plan.Resume.Expired, token);
-                    await writer.FlushAsync(token);
+                    ahead = await CatchUpAsync(writer, state, subscription, plan.Resume.Expired, session.Token);
+                    await writer.FlushAsync(session.Token);
                 }
 
                 if (state.OverBound)
                 {
-                    await state.CheckpointAsync(checkpoints, token);
+                    await state.CheckpointAsync(checkpoints, session.Token);
                 }
 
-                while (!token.IsCancellationRequested)
+                while (!session.IsCancellationRequested)
                 {
                     if (subscription.TryRead(out var item))
                     {
-                        await HandleAsync(writer, state, item, ahead, token);
+                        await HandleAsync(writer, state, item, ahead, session.Token);
                         continue;
                     }
 
                     // Everything buffered is written: one flush for the lot before waiting.
-                    await writer.FlushAsync(token);
+                    await writer.FlushAsync(session.Token);
                     if (subscription.IsCompleted)
                     {
                         // Fell behind: resume from the log, then rejoin the fan-out.
                         Log.Lagged(logger, writer.Events);
                         subscription.Dispose();
-                        subscription = await fanout.SubscribeAsync(plan.Scope, token);
-                        ahead = await CatchUpAsync(writer, state, subscription, forceReset: false, token);
-                        await writer.FlushAsync(token);
+                        subscription = await fanout.SubscribeAsync(plan.Scope, session.Token);
+                        ahead = await CatchUpAsync(writer, state, subscription, forceReset: false, session.Token);
+                        await writer.FlushAsync(session.Token);
                         continue;
                     }
 
-                    if (!await subscription.WaitAsync(heartbeatInterval, token))
+                    if (!await subscription.WaitAsync(dashboardOptions.Value.HeartbeatInterval, session.Token))
                     {
                         // A heartbeat interval of silence.
-                        await WriteAsync(body, HeartbeatFrame, token);
+                        await WriteAsync(body, HeartbeatFrame, session.Token);
                     }
                 }
             }
@@ -291,8 +291,9 @@ public sealed partial class SseSession(
     private sealed class Writer(Stream body, bool typed)
     {
         private const int FlushBytes = 32 * 1024;
-        private List<byte[]>? _pending;
-        private int _pendingBytes;
+
+        // One field, null while nothing waits to be written (an idle response keeps every byte it can).
+        private Batch? _batch;
 
         public long Events { get; private set; }
 
@@ -313,22 +314,23 @@ public sealed partial class SseSession(
         /// <summary>Writes and flushes what is buffered.</summary>
         public async Task FlushAsync(CancellationToken token)
         {
-            if (_pending is not { Count: > 0 } pending)
+            if (_batch is not { Frames.Count: > 0 } batch)
             {
                 return;
             }
 
-            if (pending.Count == 1)
+            var frames = batch.Frames;
+            if (frames.Count == 1)
             {
-                await body.WriteAsync(pending[0], token);
+                await body.WriteAsync(frames[0], token);
             }
             else
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(_pendingBytes);
+                var buffer = ArrayPool<byte>.Shared.Rent(batch.Bytes);
                 try
                 {
                     var at = 0;
-                    foreach (var frame in pending)
+                    foreach (var frame in frames)
                     {
                         frame.CopyTo(buffer, at);
                         at += frame.Length;
@@ -342,28 +344,36 @@ public sealed partial class SseSession(
                 }
             }
 
-            // A burst's list is not kept by a response that then idles for minutes.
-            if (pending.Count > 16)
+            // Kept for the next wake while events flow; a burst's long list is not kept by a response that then idles.
+            if (frames.Count > 16)
             {
-                _pending = null;
+                _batch = null;
             }
             else
             {
-                pending.Clear();
+                frames.Clear();
+                batch.Bytes = 0;
             }
 
-            _pendingBytes = 0;
             await body.FlushAsync(token);
         }
 
         private async Task AddAsync(byte[] frame, CancellationToken token)
         {
-            (_pending ??= []).Add(frame);
-            _pendingBytes += frame.Length;
-            if (_pendingBytes >= FlushBytes)
+            var batch = _batch ??= new Batch();
+            batch.Frames.Add(frame);
+            batch.Bytes += frame.Length;
+            if (batch.Bytes >= FlushBytes)
             {
                 await FlushAsync(token);
             }
+        }
+
+        private sealed class Batch
+        {
+            public List<byte[]> Frames { get; } = [];
+
+            public int Bytes { get; set; }
         }
     }
 
