@@ -1,5 +1,4 @@
 using FunctionsDashboard.Diagnostics;
-using FunctionsDashboard.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
