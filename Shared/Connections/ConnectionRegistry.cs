@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using FunctionsDashboard.Hardening;
+using FunctionsDashboard.Observability;
 using FunctionsDashboard.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,8 @@ public sealed partial class ConnectionRegistry(ConnectionTable table, IOptions<C
 
     private readonly TimeSpan _presenceCacheDuration = options.Value.PresenceCacheDuration;
     private PresenceCache? _presence;
+    private PresenceSnapshot? _lastCounted; // kept when the cache is invalidated: the gauge reports the last count
+    private IDisposable? _liveConnections;
 
     /// <summary>Length of a last-seen epoch (see <see cref="ConnectionKeys.Epoch"/>).</summary>
     public TimeSpan Epoch => table.Keys.Epoch;
@@ -163,6 +166,8 @@ public sealed partial class ConnectionRegistry(ConnectionTable table, IOptions<C
 
         var snapshot = new PresenceSnapshot(hubs.Values.Sum(), users, hubs, timeProvider.GetUtcNow(), groups);
         _presence = new PresenceCache(snapshot, timeProvider.GetTimestamp());
+        _lastCounted = snapshot;
+        _liveConnections ??= DashboardMetrics.ObserveConnections(LiveConnectionsOf(new WeakReference<ConnectionRegistry>(this)));
         return snapshot;
     }
 
@@ -183,6 +188,15 @@ public sealed partial class ConnectionRegistry(ConnectionTable table, IOptions<C
 
     /// <summary>A presence count and when it was taken (a reference, so readers never see half of it).</summary>
     private sealed record PresenceCache(PresenceSnapshot Snapshot, long Timestamp);
+
+    /// <summary>
+    /// The <c>dashboard.connections.live</c> source of a registry: its last count per hub. Holds the registry weakly, so
+    /// a registry that is gone (tests build many) reports nothing instead of being kept alive by the meter.
+    /// </summary>
+    private static Func<IEnumerable<System.Diagnostics.Metrics.Measurement<long>>> LiveConnectionsOf(WeakReference<ConnectionRegistry> registry) => () =>
+        registry.TryGetTarget(out var r) && r._lastCounted is { } snapshot
+            ? snapshot.Hubs.Select(h => new System.Diagnostics.Metrics.Measurement<long>(h.Value, new KeyValuePair<string, object?>(DashboardMetrics.HubTag, h.Key)))
+            : [];
 
     private static partial class Log
     {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using FunctionsDashboard.Observability;
 using FunctionsDashboard.Options;
 using FunctionsDashboard.SignalR;
 using Microsoft.Extensions.Logging;
@@ -107,6 +108,7 @@ public sealed partial class ConnectionSweeper(
         var result = new SweepResult(startedAt, cutoff, scanned, removed, closed, failed, tombstones, timeProvider.GetElapsedTime(started).TotalMilliseconds);
         await RecordAsync(result, cancellationToken);
         Log.Swept(logger, scanned, removed, closed, failed, tombstones, result.DurationMs);
+        DashboardMetrics.RecordSweep(result.DurationMs, removed);
         return result;
     }
 

@@ -81,6 +81,15 @@ public static class DashboardMetrics
         });
     }
 
+    /// <summary>Records one stale-connection sweep: <see cref="SweepDuration"/> and <see cref="SweepRemovals"/>.</summary>
+    /// <param name="durationMs">How long the sweep took, in milliseconds.</param>
+    /// <param name="removed">Stale connections it removed.</param>
+    public static void RecordSweep(double durationMs, int removed)
+    {
+        SweepDuration.Record(durationMs / 1000);
+        SweepRemovals.Add(removed);
+    }
+
     private static IEnumerable<Measurement<long>> ObserveConnections()
     {
         Func<IEnumerable<Measurement<long>>>[] sources;

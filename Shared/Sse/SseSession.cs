@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.EventLog;
+using FunctionsDashboard.Observability;
 using FunctionsDashboard.Options;
 using FunctionsDashboard.Relay;
 using Microsoft.Extensions.Logging;
@@ -48,6 +49,7 @@ public sealed partial class SseSession(
         // (The session's token and the heartbeat interval are read where used, not kept in locals: every local of this
         // method lives in the state machine of every idle response.)
         var writer = new Writer(body, typed);
+        DashboardMetrics.SseClients.Add(1);
         try
         {
             var subscription = await fanout.SubscribeAsync(plan.Scope, session.Token);
@@ -113,6 +115,10 @@ public sealed partial class SseSession(
             // The client went away: a normal end of the response.
             Log.ClientLeft(logger, writer.Events);
             return writer.Events;
+        }
+        finally
+        {
+            DashboardMetrics.SseClients.Add(-1);
         }
 
         if (session.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

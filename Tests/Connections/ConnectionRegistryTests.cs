@@ -45,6 +45,45 @@ public sealed class ConnectionRegistryTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task CountAsync_FeedsTheLiveConnectionsGauge_PerHub()
+    {
+        // Hub names of this test only: the meter is process-wide and other tests' registries report too.
+        var hubA = "metrics-a-" + Guid.NewGuid().ToString("N");
+        var hubB = "metrics-b-" + Guid.NewGuid().ToString("N");
+        await _sut.RegisterAsync(hubA, "conn-1", "alice", default);
+        await _sut.RegisterAsync(hubA, "conn-2", "bob", default);
+        await _sut.RegisterAsync(hubB, "conn-3", null, default);
+
+        await _sut.CountAsync(default);
+
+        var seen = new Dictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == FunctionsDashboard.Observability.DashboardMetrics.MeterName && instrument.Name == "dashboard.connections.live")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == FunctionsDashboard.Observability.DashboardMetrics.HubTag && tag.Value is string hub && (hub == hubA || hub == hubB))
+                {
+                    seen[hub] = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(2, seen[hubA]);
+        Assert.Equal(1, seen[hubB]);
+        Assert.Equal("{connection}", FunctionsDashboard.Observability.DashboardMetrics.LiveConnections.Unit);
+    }
+
+    [Fact]
     public async Task Register_Repeated_IsIdempotent()
     {
         await _sut.RegisterAsync("dashboard", "conn-1", "alice", default);
