@@ -40,7 +40,7 @@ internal static class EventLogBenchmark
         await using var azurite = settings.Storage is null ? await LocalAzurite.StartAsync(root) : null;
         var storage = settings.Storage ?? azurite!.ConnectionString;
         var prefix = "b" + Guid.NewGuid().ToString("N")[..8];
-        using var host = await StartHostAsync(storage, prefix);
+        using var host = await RelayHost.StartAsync(storage, prefix, new Dictionary<string, string?> { ["Relay:Delivery:SafetyNetDelay"] = "00:00:00" });
         var tables = new TableServiceClient(storage);
         var raw = tables.GetTableClient(prefix + "raw");
         await raw.CreateIfNotExistsAsync();
@@ -203,27 +203,6 @@ internal static class EventLogBenchmark
         }
 
         return size;
-    }
-
-    private static async Task<IHost> StartHostAsync(string storage, string prefix)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = storage,
-            ["Storage:Prefix"] = prefix,
-            ["Relay:WebhookSecret"] = "bench",
-            ["Relay:Delivery:SafetyNetDelay"] = "00:00:00",
-        });
-        builder.AddDashboardCore();
-        builder.AddEventGridRelay();
-        var host = builder.Build();
-        foreach (var step in host.Services.GetServices<IStartupStep>())
-        {
-            await step.RunAsync(CancellationToken.None);
-        }
-
-        return host;
     }
 
     private static string FindRoot()

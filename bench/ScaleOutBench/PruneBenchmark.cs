@@ -36,7 +36,7 @@ internal static class PruneBenchmark
     {
         var prefix = "p" + Guid.NewGuid().ToString("N")[..8];
         var clock = new BenchClock(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
-        using var host = await ScaleOutBenchmark.StartHostAsync(storage, prefix);
+        using var host = await RelayHost.StartAsync(storage, prefix);
         var log = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), (TimeProvider)clock);
         var dashboardStorage = host.Services.GetRequiredService<DashboardStorage>();
         var perDay = events / Days;

@@ -66,26 +66,6 @@ internal static class ScaleOutBenchmark
         return 0;
     }
 
-    internal static async Task<IHost> StartHostAsync(string storage, string prefix)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = storage,
-            ["Storage:Prefix"] = prefix,
-            ["Relay:WebhookSecret"] = "bench",
-        });
-        builder.AddDashboardCore();
-        builder.AddEventGridRelay();
-        var host = builder.Build();
-        foreach (var step in host.Services.GetServices<IStartupStep>())
-        {
-            await step.RunAsync(CancellationToken.None);
-        }
-
-        return host;
-    }
-
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
