@@ -29,9 +29,6 @@ public sealed class NegotiateFunction(
     SubscriptionGroups groups,
     DiagnosticsActivity? diagnostics = null)
 {
-    /// <summary>App Service authentication's principal id header (trusted only when that feature is on: it strips forged ones).</summary>
-    public const string PrincipalIdHeader = AppServicePrincipal.IdHeader;
-
     /// <summary>Negotiates, or answers the preflight.</summary>
     [Function("Negotiate")]
     public async Task<Results<Ok<NegotiateResponse>, NoContent, ProblemHttpResult>> Run(
