@@ -41,7 +41,8 @@ public sealed class RelayDeliveryLeaseTests(AzuriteFixture azurite)
 
         Assert.Equal([1L, 2, 3, 4], h.Broadcaster.Pushes.Select(p => p.Event.Seq));
         Assert.Equal(["a-1", "a-2", "b-1", "b-2"], h.Broadcaster.Pushes.Select(p => p.Event.Id));
-        Assert.Equal(b.Streams.InstanceId, (await h.States.ReadLeaseAsync(Stream, CancellationToken.None))!.Owner);
+        Assert.Equal(2, h.Streams.For(Stream).Settled); // A sent only its own 1..2: B sent 3..4, under the lease it took
+        Assert.NotEqual(h.Streams.InstanceId, (await h.States.ReadLeaseAsync(Stream, CancellationToken.None))!.Owner); // B's, or released after B's linger
     }
 
     [Fact]
