@@ -97,7 +97,6 @@ internal static partial class HttpFunctionEndpoints
 
     private static async Task InvokeAsync(FunctionDescriptor function, HttpContext context)
     {
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost.Functions");
         object? result;
         try
         {
@@ -110,7 +109,7 @@ internal static partial class HttpFunctionEndpoints
         catch (Exception exception)
         {
             var correlationId = Problems.CorrelationId(context.TraceIdentifier);
-            Log.FunctionFailed(logger, function.Name, correlationId, exception);
+            Log.FunctionFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost.Functions"), function.Name, correlationId, exception);
             if (!context.Response.HasStarted)
             {
                 context.Response.Clear();
