@@ -48,11 +48,3 @@ internal sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMid
         public static partial void Unhandled(ILogger logger, string function, string correlationId, Exception exception);
     }
 }
-
-/// <summary>Registers <see cref="ProblemDetailsMiddleware"/>.</summary>
-public static class ProblemDetailsMiddlewareExtensions
-{
-    /// <summary>Adds the error-to-problem+json middleware to the worker pipeline.</summary>
-    public static IFunctionsWorkerApplicationBuilder UseProblemDetailsForUnhandledExceptions(this IFunctionsWorkerApplicationBuilder builder) =>
-        builder.UseMiddleware<ProblemDetailsMiddleware>();
-}
