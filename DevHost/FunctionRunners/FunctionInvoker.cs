@@ -65,7 +65,9 @@ internal static class FunctionInvoker
         }
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<FunctionDescriptor, CompiledFunction> Compiled = new();
+    // Keyed by reference: a descriptor is a record, and its value hash would hash the trigger attribute by reflection
+    // (Attribute.GetHashCode) on every request (a tenth of negotiate's server time in a profile, docs/benchmarks.md).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<FunctionDescriptor, CompiledFunction> Compiled = new(ReferenceEqualityComparer.Instance);
 
     private static CompiledFunction Compile(FunctionDescriptor function)
     {

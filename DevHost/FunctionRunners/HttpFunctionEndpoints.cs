@@ -13,8 +13,11 @@ internal static partial class HttpFunctionEndpoints
     /// <summary>Problem type of DevHost's 404 when no function has the route.</summary>
     public const string NoFunctionProblemType = "urn:functionsdashboard:devhost:no-function";
 
+    private const string LoggerCategory = "DevHost.Functions";
+
     public static IEndpointRouteBuilder MapHttpFunctions(this IEndpointRouteBuilder endpoints, IEnumerable<FunctionDescriptor> functions, string routePrefix)
     {
+        var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
         foreach (var function in functions.Where(f => f.Kind == TriggerKind.Http))
         {
             FunctionInvoker.Validate(function, CanBind);
@@ -23,7 +26,7 @@ internal static partial class HttpFunctionEndpoints
             var methods = function.HttpTrigger.Methods is { Length: > 0 } m
                 ? m.Select(v => v.ToUpperInvariant()).ToArray()
                 : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
-            endpoints.MapMethods(pattern, methods, context => InvokeAsync(function, context))
+            endpoints.MapMethods(pattern, methods, context => InvokeAsync(function, context, logger))
                 .WithName(function.Name)
                 .WithMetadata(function);
         }
@@ -32,10 +35,11 @@ internal static partial class HttpFunctionEndpoints
     }
 
     /// <summary>
-    /// Before routing: every error answer DevHost itself makes is the same <c>application/problem+json</c> the worker's
-    /// middleware makes (<see cref="Problems"/>): an exception nobody caught is a 500 with a correlation id (logged under
-    /// it, never its text in the body), and a bare error status (routing's 405, a 415, a function's status result)
-    /// gets the problem of its status whatever the request's <c>Accept</c> says.
+    /// Before routing: every error answer DevHost itself makes (outside a function) is the same <c>application/problem+json</c>
+    /// the app's functions make (<see cref="Problems"/>): an exception nobody caught is a 500 with a correlation id (logged
+    /// under it, never its text in the body), and a bare error status of DevHost's own (routing's 405, a 415) gets the
+    /// problem of its status whatever the request's <c>Accept</c> says. A function's own answer goes by
+    /// <see cref="FunctionErrors"/>, as under the Functions host.
     /// </summary>
     public static IApplicationBuilder UseFunctionProblems(this IApplicationBuilder app)
     {
@@ -45,7 +49,7 @@ internal static partial class HttpFunctionEndpoints
             {
                 var exception = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
                 var correlationId = Problems.CorrelationId(context.TraceIdentifier);
-                Log.RequestFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost.Functions"), correlationId, exception);
+                Log.RequestFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory), correlationId, exception);
                 return Problems.Unhandled(correlationId).ExecuteAsync(context);
             },
         });
@@ -95,45 +99,26 @@ internal static partial class HttpFunctionEndpoints
             : parameter.HasDefaultValue ? parameter.DefaultValue : null;
     }
 
-    private static async Task InvokeAsync(FunctionDescriptor function, HttpContext context)
+    private static async Task InvokeAsync(FunctionDescriptor function, HttpContext context, ILogger logger)
     {
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost.Functions");
-        object? result;
-        try
+        // The function's answer is the function's, as under the Functions host: status-code pages (UseFunctionProblems)
+        // are for DevHost's own answers (routing's 405, 415), and a function's bare status results become problems by
+        // the rule both hosts share (FunctionErrors).
+        if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusCodePages)
         {
-            result = await FunctionInvoker.InvokeAsync(function, context.RequestServices, p => Bind(p, context));
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception exception)
-        {
-            var correlationId = Problems.CorrelationId(context.TraceIdentifier);
-            Log.FunctionFailed(logger, function.Name, correlationId, exception);
-            if (!context.Response.HasStarted)
-            {
-                context.Response.Clear();
-                await Problems.Unhandled(correlationId).ExecuteAsync(context);
-            }
-
-            return;
+            statusCodePages.Enabled = false;
         }
 
-        if (result is IResult httpResult)
+        var outcome = await FunctionErrors.RunAsync(context, function.Name, context.TraceIdentifier, logger, (function, context), static s =>
+            new ValueTask<object?>(FunctionInvoker.InvokeAsync(s.function, s.context.RequestServices, p => Bind(p, s.context))));
+        if (!outcome.IsAnswered && outcome.Result is IResult result)
         {
-            await httpResult.ExecuteAsync(context);
+            await result.ExecuteAsync(context);
         }
-
-        // A bare error status (no body) gets the problem of its status, as the worker's middleware does.
-        await Problems.WriteStatusProblemAsync(context);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 9001, EventName = "DevHostFunctionFailed", Level = LogLevel.Error, Message = "Function {Function} failed; correlation id {CorrelationId}")]
-        public static partial void FunctionFailed(ILogger logger, string function, string correlationId, Exception exception);
-
         [LoggerMessage(EventId = 9002, EventName = "DevHostRequestFailed", Level = LogLevel.Error, Message = "Request failed outside a function; correlation id {CorrelationId}")]
         public static partial void RequestFailed(ILogger logger, string correlationId, Exception? exception);
     }

@@ -7,8 +7,8 @@ namespace FunctionsDashboard.DevHost.FunctionRunners;
 
 /// <summary>
 /// Runs timer-triggered functions on their NCRONTAB schedules (six fields, seconds first, UTC), as the Functions host
-/// does: <c>%name%</c> schedules are resolved from app settings (with the app's documented defaults, see
-/// <see cref="Connections.SweepSchedules"/>), a <c>hh:mm:ss</c> TimeSpan schedule runs at that interval, an invocation
+/// does: <c>%name%</c> schedules are resolved from app settings (an unset one stops DevHost at startup, as it stops the
+/// Functions host; see <see cref="Connections.SweepSchedules"/> for the app's values), a <c>hh:mm:ss</c> TimeSpan schedule runs at that interval, an invocation
 /// that overruns its period makes the next one start at the next occurrence after it ends, and a failing invocation is
 /// logged and retried only at the next occurrence. Schedules are parsed at startup: a bad one stops DevHost.
 /// </summary>
@@ -40,9 +40,11 @@ internal sealed partial class TimerFunctionRunner(
         if (schedule.Length > 2 && schedule[0] == '%' && schedule[^1] == '%')
         {
             var setting = schedule[1..^1];
+            // As the Functions host: an unset %setting% schedule is an indexing error, never a silent default.
             return configuration[setting] is { Length: > 0 } value ? value
-                : Connections.SweepSchedules.DefaultFor(setting)
-                ?? throw new InvalidOperationException($"DevHost: app setting '{setting}' (the schedule of function {functionName}) is not set.");
+                : throw new InvalidOperationException(
+                    $"DevHost: app setting '{setting}' (the schedule of function {functionName}) is not set. The Functions host refuses to start without it too; "
+                    + "set it in local.settings.json (see local.settings.sample.json) or as an environment variable.");
         }
 
         return schedule;

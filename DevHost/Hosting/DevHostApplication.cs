@@ -63,7 +63,7 @@ public static partial class DevHostApplication
             o.ShutdownTimeout = builder.Configuration.GetValue("DevHost:ShutdownTimeout", DefaultShutdownTimeout);
             o.ServicesStopConcurrently = true;
         });
-        builder.Services.AddProblemDetails();
+        // No AddProblemDetails: the worker has none either, and its writer would add members the worker's answers lack.
         builder.AddDashboard();
         builder.AddLocalEventGrid(settings.RoutePrefix);
         configure?.Invoke(builder);
@@ -78,10 +78,7 @@ public static partial class DevHostApplication
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueFunctionRunner>(sp, (IReadOnlyList<FunctionDescriptor>)triggered, QueueHostSettings.From(settings)));
         var app = builder.Build();
         app.UseStoppingCancelsRequests();
-        app.UseFunctionProblems(); // 500 (correlation id only), 404/405/415 and bare statuses as problem+json (FunctionRunners/HttpFunctionEndpoints.cs)
-        app.UseRouting();
-        app.UseNoFunctionProblem();
-        app.MapHttpFunctions(functions, settings.RoutePrefix);
+        app.UseFunctions(functions, settings.RoutePrefix);
         var dashboard = string.IsNullOrEmpty(settings.RoutePrefix) ? "/dashboard/" : $"/{settings.RoutePrefix}/dashboard/";
         app.MapGet("/", () => Results.Redirect(dashboard)).ExcludeFromDescription(); // DevHost convenience: the page
         app.MapLocalEventGrid();
@@ -89,6 +86,20 @@ public static partial class DevHostApplication
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevHost");
         Log.Settings(logger, settings.Root, settings.SettingsFile ?? "(none)", settings.RoutePrefix, functions.Count);
+        return app;
+    }
+
+    /// <summary>
+    /// DevHost's function pipeline: its own error answers as problem+json (500 with a correlation id only, routing's
+    /// 404/405, 415; FunctionRunners/HttpFunctionEndpoints.cs), routing, and every HTTP function at its Azure route, each
+    /// run under the rule the worker's middleware applies too (<see cref="Functions.Hosting.FunctionErrors"/>).
+    /// </summary>
+    internal static WebApplication UseFunctions(this WebApplication app, IEnumerable<FunctionDescriptor> functions, string routePrefix)
+    {
+        app.UseFunctionProblems();
+        app.UseRouting();
+        app.UseNoFunctionProblem();
+        app.MapHttpFunctions(functions, routePrefix);
         return app;
     }
 

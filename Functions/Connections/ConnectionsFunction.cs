@@ -15,8 +15,11 @@ namespace FunctionsDashboard.Functions.Connections;
 /// </summary>
 public sealed class ConnectionsFunction(StreamAccess access, StreamPresence presence, ConnectionSweeper sweeper, IOptions<RelayOptions> relayOptions)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.Connections.Disabled</c> use it).</summary>
+    public const string Name = "Connections";
+
     /// <summary>Counts the live connections.</summary>
-    [Function("Connections")]
+    [Function(Name)]
     public async Task<Results<Ok<ConnectionsReport>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "connections")] HttpRequest request,
         CancellationToken cancellationToken)

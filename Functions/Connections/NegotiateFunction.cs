@@ -29,11 +29,11 @@ public sealed class NegotiateFunction(
     SubscriptionGroups groups,
     DiagnosticsActivity? diagnostics = null)
 {
-    /// <summary>App Service authentication's principal id header (trusted only when that feature is on: it strips forged ones).</summary>
-    public const string PrincipalIdHeader = AppServicePrincipal.IdHeader;
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.Negotiate.Disabled</c> use it).</summary>
+    public const string Name = "Negotiate";
 
     /// <summary>Negotiates, or answers the preflight.</summary>
-    [Function("Negotiate")]
+    [Function(Name)]
     public async Task<Results<Ok<NegotiateResponse>, NoContent, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "negotiate")] HttpRequest request,
         CancellationToken cancellationToken)

@@ -11,10 +11,13 @@ namespace FunctionsDashboard.Functions.Dashboard;
 /// </summary>
 public sealed class DashboardPageFunction
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.DashboardPage.Disabled</c> use it).</summary>
+    public const string Name = "DashboardPage";
+
     private static readonly FrozenDictionary<string, (byte[] Content, string ContentType)> Files = LoadFiles();
 
     /// <summary>Serves a page file; <c>/api/dashboard</c> redirects to <c>/api/dashboard/</c> so relative URLs work.</summary>
-    [Function("DashboardPage")]
+    [Function(Name)]
     public IResult Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{*path}")] HttpRequest request,
         string? path)

@@ -16,8 +16,11 @@ namespace FunctionsDashboard.Functions.Diagnostics;
 /// </summary>
 public sealed class DiagnosticsFunction(SelfCheck selfCheck, IOptions<RelayOptions> relayOptions)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.Diagnostics.Disabled</c> use it).</summary>
+    public const string Name = "Diagnostics";
+
     /// <summary>200 <c>{status, checkedAt, checks: [{name, status, detail, hint}]}</c>; 401 or 403 as problem+json.</summary>
-    [Function("Diagnostics")]
+    [Function(Name)]
     public async Task<Results<Ok<DiagnosticsReport>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "diagnostics")] HttpRequest request,
         CancellationToken cancellationToken)

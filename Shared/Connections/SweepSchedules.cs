@@ -19,12 +19,4 @@ public static class SweepSchedules
 
     /// <summary>Default of B: second 30 of minutes 1, 4, 7, ...</summary>
     public const string DefaultB = "30 1-59/3 * * * *";
-
-    /// <summary>The default of a schedule setting, for hosts that resolve <c>%setting%</c> with defaults (DevHost).</summary>
-    public static string? DefaultFor(string setting) => setting switch
-    {
-        SettingA => DefaultA,
-        SettingB => DefaultB,
-        _ => null,
-    };
 }

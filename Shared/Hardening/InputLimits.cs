@@ -22,12 +22,6 @@ public static class InputLimits
     /// <summary>Longest <c>X-ASRS-User-Claims</c> header, in characters.</summary>
     public const int MaxClaimsHeaderLength = 8192;
 
-    /// <summary>Longest stream name (<see cref="Relay.StreamName.MaxLength"/>); read APIs accept only normalized names.</summary>
-    public const int MaxStreamNameLength = Relay.StreamName.MaxLength;
-
-    /// <summary>Longest event id (<see cref="Relay.EventGridParser.MaxIdLength"/>); its log index key is hashed past 500 escaped characters.</summary>
-    public const int MaxEventIdLength = Relay.EventGridParser.MaxIdLength;
-
     /// <summary>True when <paramref name="value"/> is 1..<paramref name="maxLength"/> visible ASCII characters (no spaces).</summary>
     public static bool IsVisibleAscii(string? value, int maxLength)
     {

@@ -69,10 +69,6 @@ public sealed partial class SignalRRestClient(
     public Task AddToGroupAsync(string group, string connectionId, CancellationToken cancellationToken) =>
         ExecuteAsync(HttpMethod.Put, $"/groups/{Escape(group)}/connections/{Escape(connectionId)}", "", null, isSend: false, [HttpStatusCode.OK], cancellationToken);
 
-    /// <summary>Removes a connection from a group (not a member counts as removed).</summary>
-    public Task RemoveFromGroupAsync(string group, string connectionId, CancellationToken cancellationToken) =>
-        ExecuteAsync(HttpMethod.Delete, $"/groups/{Escape(group)}/connections/{Escape(connectionId)}", "", null, isSend: false, [HttpStatusCode.OK, HttpStatusCode.NotFound], cancellationToken);
-
     /// <inheritdoc />
     public Task BroadcastAsync(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken) =>
         SendOnceAsync("/:send", target, arguments, cancellationToken);

@@ -9,9 +9,9 @@ namespace FunctionsDashboard.Functions.Relay;
 /// dead-letters every event of its range that is not delivered yet, with that reason, so nothing leaves the relay
 /// unaccounted (see <see cref="RelayDelivery.DeadLetterPoisonedAsync"/>).
 /// </summary>
-public sealed class DeliveryPoisonFunction(RelayDelivery delivery)
+public sealed class RelayDeliveryPoisonFunction(RelayDelivery delivery)
 {
-    /// <summary>The function name.</summary>
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.RelayDeliveryPoison.Disabled</c> use it).</summary>
     public const string Name = "RelayDeliveryPoison";
 
     /// <summary>Dead-letters the unsettled events of one poisoned message.</summary>

@@ -9,13 +9,16 @@ namespace FunctionsDashboard.Functions.Connections;
 /// <c>POST /api/signalr/upstream</c>: the SignalR Service's upstream target (connected, disconnected, client
 /// invocations). Signature checked; dispatch only through the frozen handler catalog.
 /// </summary>
-public sealed class UpstreamFunction(UpstreamDispatcher dispatcher)
+public sealed class SignalRUpstreamFunction(UpstreamDispatcher dispatcher)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.SignalRUpstream.Disabled</c> use it).</summary>
+    public const string Name = "SignalRUpstream";
+
     /// <summary>Largest upstream body accepted (the Service forwards client messages up to 1 MB).</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
     /// <summary>Checks and dispatches one upstream call.</summary>
-    [Function("SignalRUpstream")]
+    [Function(Name)]
     public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "signalr/upstream")] HttpRequest request,
         CancellationToken cancellationToken)

@@ -9,12 +9,15 @@ namespace FunctionsDashboard.Functions.Relay;
 
 /// <summary>
 /// <c>POST /api/relay/deadletters/redrive?stream=</c>: queues every dead-lettered event (of one stream, or all) for
-/// delivery again and says how many. Admin only, as <see cref="DeadLettersFunction"/>.
+/// delivery again and says how many. Admin only, as <see cref="RelayDeadLettersFunction"/>.
 /// </summary>
-public sealed class RedriveFunction(RelayDeadLetters deadLetters, IOptions<RelayOptions> options)
+public sealed class RelayRedriveFunction(RelayDeadLetters deadLetters, IOptions<RelayOptions> options)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.RelayRedrive.Disabled</c> use it).</summary>
+    public const string Name = "RelayRedrive";
+
     /// <summary>200 with the counts; 400, 401 or 403 as problem+json.</summary>
-    [Function("RelayRedrive")]
+    [Function(Name)]
     public async Task<Results<Ok<RedriveResult>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "relay/deadletters/redrive")] HttpRequest request,
         CancellationToken cancellationToken)

@@ -11,10 +11,13 @@ namespace FunctionsDashboard.Functions.Relay;
 /// <c>GET /api/relay/deadletters?stream=&amp;limit=</c>: the events delivery gave up on, with their reasons. Admin only:
 /// the Functions admin level in Azure, and header <c>X-Dashboard-Admin-Key</c> = <c>Relay:AdminKey</c> in both hosts.
 /// </summary>
-public sealed class DeadLettersFunction(RelayDeadLetters deadLetters, IOptions<RelayOptions> options)
+public sealed class RelayDeadLettersFunction(RelayDeadLetters deadLetters, IOptions<RelayOptions> options)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.RelayDeadLetters.Disabled</c> use it).</summary>
+    public const string Name = "RelayDeadLetters";
+
     /// <summary>200 with up to <c>limit</c> (default 100, at most 1000) entries; 400, 401 or 403 as problem+json.</summary>
-    [Function("RelayDeadLetters")]
+    [Function(Name)]
     public async Task<Results<Ok<DeadLetterListing>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "relay/deadletters")] HttpRequest request,
         CancellationToken cancellationToken)
