@@ -1,5 +1,5 @@
-using FunctionsDashboard.Functions.Hosting;
 using FunctionsDashboard.Hub;
+using FunctionsDashboard.Relay;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
@@ -23,7 +23,7 @@ public sealed class SignalRUpstreamFunction(UpstreamDispatcher dispatcher)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "signalr/upstream")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var body = await request.ReadBodyAsync(MaxBodyBytes, cancellationToken);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, MaxBodyBytes, cancellationToken);
         if (body is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"Upstream bodies are limited to {MaxBodyBytes} bytes.");

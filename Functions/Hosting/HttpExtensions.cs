@@ -1,4 +1,3 @@
-using System.Buffers;
 using FunctionsDashboard.Hardening;
 using Microsoft.AspNetCore.Http;
 
@@ -7,35 +6,6 @@ namespace FunctionsDashboard.Functions.Hosting;
 /// <summary>Request helpers shared by the HTTP functions.</summary>
 public static class HttpExtensions
 {
-    /// <summary>
-    /// Reads the body up to <paramref name="maxBytes"/>; null when it is longer (answer 413). Reads the stream rather
-    /// than trusting Content-Length.
-    /// </summary>
-    public static async Task<byte[]?> ReadBodyAsync(this HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > maxBytes)
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(Math.Min((int)(request.ContentLength ?? 4096), maxBytes) + 1);
-        while (true)
-        {
-            var memory = buffer.GetMemory(8192);
-            var read = await request.Body.ReadAsync(memory, cancellationToken);
-            if (read == 0)
-            {
-                return buffer.WrittenMemory.ToArray();
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > maxBytes)
-            {
-                return null;
-            }
-        }
-    }
-
     /// <summary>The app's own origin (<c>scheme://host[:port]</c>) as the caller sees it.</summary>
     /// <remarks>
     /// <c>X-Forwarded-Proto</c>/<c>-Host</c> are used only when they can be an origin's parts (http/https; a host of

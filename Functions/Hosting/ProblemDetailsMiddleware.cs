@@ -31,11 +31,3 @@ internal sealed class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware>
         }
     }
 }
-
-/// <summary>Registers <see cref="ProblemDetailsMiddleware"/>.</summary>
-public static class ProblemDetailsMiddlewareExtensions
-{
-    /// <summary>Adds the error-to-problem+json middleware to the worker pipeline.</summary>
-    public static IFunctionsWorkerApplicationBuilder UseProblemDetailsForUnhandledExceptions(this IFunctionsWorkerApplicationBuilder builder) =>
-        builder.UseMiddleware<ProblemDetailsMiddleware>();
-}

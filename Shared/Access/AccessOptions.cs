@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.Access;
@@ -54,42 +53,4 @@ public sealed class AccessOptions
     /// <summary>Most patterns a request may name (<c>?stream=</c>). Default 50; 1 to 500.</summary>
     [SettingRange(1, 500, ErrorMessage = SectionName + ":" + nameof(MaxStreamsPerRequest) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(MaxStreamsPerRequest) + ").")]
     public int MaxStreamsPerRequest { get; set; } = 50;
-}
-
-/// <summary>Grants the streams in <see cref="Streams"/> to callers with <see cref="Role"/>, or with claim <see cref="ClaimType"/> = <see cref="ClaimValue"/>.</summary>
-public sealed class AccessRule
-{
-    /// <summary>A role (App Service <c>roles</c> claims, or the bearer token's <c>roles</c>).</summary>
-    public string? Role { get; set; }
-
-    /// <summary>A claim type; with <see cref="ClaimValue"/>, or alone for "has the claim".</summary>
-    public string? ClaimType { get; set; }
-
-    /// <summary>The claim's value.</summary>
-    public string? ClaimValue { get; set; }
-
-    /// <summary>Stream names or prefix patterns (<c>orders.*</c>, <c>*</c>).</summary>
-    public IList<string> Streams { get; } = [];
-}
-
-/// <summary>Bearer token validation (section <c>Access:Bearer</c>).</summary>
-public sealed class BearerOptions
-{
-    /// <summary>Accepted issuers (<c>iss</c>). Empty: bearer tokens are not accepted.</summary>
-    public IList<string> Issuers { get; } = [];
-
-    /// <summary>Accepted audiences (<c>aud</c>). Required when <see cref="Issuers"/> is set.</summary>
-    public IList<string> Audiences { get; } = [];
-
-    /// <summary>OpenID Connect metadata address (e.g. <c>https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration</c>) for the signing keys.</summary>
-    public string? MetadataAddress { get; set; }
-
-    /// <summary>Symmetric signing keys (base64), for tests and private issuers.</summary>
-    public IList<string> SymmetricKeys { get; } = [];
-
-    /// <summary>A JSON Web Key Set (JSON text) of signing keys, instead of or besides the metadata address.</summary>
-    public string? Jwks { get; set; }
-
-    /// <summary>The claim holding the user id. Default: <c>oid</c>, else <c>sub</c>.</summary>
-    public string? UserIdClaim { get; set; }
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
-using FunctionsDashboard.Health;
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.Options;
@@ -79,14 +78,4 @@ public sealed class StreamSigningKey(IOptions<AccessOptions> options, IOptions<S
             return null;
         }
     }
-}
-
-/// <summary>Startup step: resolves the <see cref="StreamSigningKey"/>.</summary>
-public sealed class StreamSigningKeyStep(StreamSigningKey key) : IStartupStep
-{
-    /// <inheritdoc />
-    public string Name => "stream signing key";
-
-    /// <inheritdoc />
-    public Task RunAsync(CancellationToken cancellationToken) => key.LoadAsync(cancellationToken);
 }

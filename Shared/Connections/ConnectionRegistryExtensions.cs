@@ -1,4 +1,3 @@
-using Azure;
 using FunctionsDashboard.Options;
 using FunctionsDashboard.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace FunctionsDashboard.Connections;
 
@@ -33,11 +31,12 @@ public static class ConnectionRegistryExtensions
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(200),
                     MaxDelay = TimeSpan.FromSeconds(2),
-                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
+                    // Transient failures, and races: a retry locates the row again, so a conflict is worth one more try.
+                    ShouldHandle = args => ValueTask.FromResult(StorageFailures.IsTransient(args.Outcome.Exception) || StorageFailures.IsConcurrencyRace(args.Outcome.Exception)),
 
                     // An optimistic-concurrency conflict (or a row that moved between the read and the write) is retried
                     // at once: the retry finds the row again, nothing to wait for.
-                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Exception is RequestFailedException { Status: 404 or 409 or 412 } ? TimeSpan.Zero : null),
+                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(StorageFailures.IsConcurrencyRace(args.Outcome.Exception) ? TimeSpan.Zero : null),
                 })
                 .AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<DashboardOptions>>().Value.ConnectionTimeout);
         });
@@ -51,15 +50,4 @@ public static class ConnectionRegistryExtensions
         services.TryAddSingleton<ConnectionSweeper>();
         return builder;
     }
-
-    /// <summary>
-    /// Races (a row that moved or vanished between a read and a conditional write: 404, 409, 412), throttling and server
-    /// errors, timeouts and network failures are retried.
-    /// </summary>
-    internal static bool IsTransient(Exception? exception) => exception switch
-    {
-        RequestFailedException e => e.Status is 0 or 404 or 408 or 409 or 412 or 429 or >= 500,
-        TimeoutRejectedException or HttpRequestException or IOException => true,
-        _ => false,
-    };
 }

@@ -1,6 +1,9 @@
 namespace FunctionsDashboard.Relay;
 
-/// <summary>Reads a request body into memory, refusing to read past a limit whatever Content-Length says.</summary>
+/// <summary>
+/// Reads a request body into memory, refusing to read past a limit whatever Content-Length says: the one bounded reader
+/// of the app (Event Grid webhook, SignalR upstream, DevHost's local topic).
+/// </summary>
 public static class BoundedBody
 {
     /// <summary>The body, or null when it is longer than <paramref name="maxBytes"/> (checked against Content-Length first, then while reading).</summary>

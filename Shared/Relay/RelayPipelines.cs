@@ -1,5 +1,5 @@
-using Azure;
 using FunctionsDashboard.SignalR;
+using FunctionsDashboard.Storage;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -48,7 +48,7 @@ public static class RelayPipelines
                 UseJitter = true,
                 Delay = WriteBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(1),
-                ShouldHandle = args => ValueTask.FromResult(IsTransientStorageFailure(args.Outcome.Exception)),
+                ShouldHandle = args => ValueTask.FromResult(StorageFailures.IsTransient(args.Outcome.Exception)),
             });
         }
 
@@ -93,15 +93,6 @@ public static class RelayPipelines
         exception is SignalRRestException { RetryAfter: { } retryAfter }
             ? retryAfter < TimeSpan.Zero ? TimeSpan.Zero : retryAfter > maxDelay ? maxDelay : retryAfter
             : null;
-
-    /// <summary>Worth another try within the ack budget: timeouts, network errors, 408, 429 and 5xx.</summary>
-    internal static bool IsTransientStorageFailure(Exception? exception) => exception switch
-    {
-        RequestFailedException e => e.Status is 0 or 408 or 429 or >= 500,
-        AggregateException e => e.InnerExceptions.All(IsTransientStorageFailure),
-        TimeoutRejectedException or TimeoutException or HttpRequestException or IOException => true,
-        _ => false,
-    };
 
     /// <summary>
     /// Worth another delivery try: the SignalR Service's transient answers (408, 429, 5xx), timeouts and network errors.

@@ -3,7 +3,6 @@ using Azure;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
 using Polly;
-using Polly.Timeout;
 
 namespace FunctionsDashboard.Tests.Relay;
 
@@ -54,20 +53,6 @@ public sealed class RelayPipelinesTests
         Assert.Equal(1, attempts);
     }
 
-    [Theory]
-    [InlineData(503, true)]
-    [InlineData(500, true)]
-    [InlineData(429, true)]
-    [InlineData(408, true)]
-    [InlineData(0, true)]
-    [InlineData(400, false)]
-    [InlineData(403, false)]
-    [InlineData(404, false)]
-    public void IsTransientStorageFailure_ByStatus(int status, bool transient)
-    {
-        Assert.Equal(transient, RelayPipelines.IsTransientStorageFailure(new RequestFailedException(status, "x")));
-    }
-
     [Fact]
     public async Task Write_ConflictsBeyondAppendRetries_AreStillRetried()
     {
@@ -108,14 +93,6 @@ public sealed class RelayPipelinesTests
 
         await Assert.ThrowsAsync<RequestFailedException>(() => run);
         Assert.Equal(3, attempts);
-    }
-
-    [Fact]
-    public void IsTransientStorageFailure_TimeoutsYesBacklogNo()
-    {
-        Assert.True(RelayPipelines.IsTransientStorageFailure(new TimeoutRejectedException()));
-        Assert.False(RelayPipelines.IsTransientStorageFailure(new EventLogUnavailableException("backlog")));
-        Assert.False(RelayPipelines.IsTransientStorageFailure(new InvalidOperationException()));
     }
 
     private ResiliencePipeline Build(Action<ResiliencePipelineBuilder> configure)
