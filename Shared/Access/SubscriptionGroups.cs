@@ -39,6 +39,7 @@ public sealed partial class SubscriptionGroups(DashboardStorage storage, TimePro
     private readonly ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private long _refreshedAt = long.MinValue;
+    private int _refreshing;
 
     /// <summary>The group of a subscription.</summary>
     public static string NameOf(StreamSet subscription) => Prefix + subscription.Hash();
@@ -79,12 +80,34 @@ public sealed partial class SubscriptionGroups(DashboardStorage storage, TimePro
     /// <inheritdoc />
     public async ValueTask<EventTargets> TargetsForAsync(string stream, CancellationToken cancellationToken)
     {
-        if (timeProvider.GetElapsedTime(Volatile.Read(ref _refreshedAt)) >= RefreshInterval || _refreshedAt == long.MinValue)
+        var refreshedAt = Volatile.Read(ref _refreshedAt);
+        if (refreshedAt == long.MinValue)
         {
             await RefreshAsync(cancellationToken);
         }
+        else if (timeProvider.GetElapsedTime(refreshedAt) >= RefreshInterval && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+        {
+            // A view exists: delivery does not wait for storage; the refresh runs beside it (one at a time).
+            _ = RefreshBesideAsync();
+        }
 
         return _targets.GetOrAdd(stream, static (s, groups) => new EventTargets(false, groups.Where(g => g.Value.Contains(s)).Select(g => g.Key).Order(StringComparer.Ordinal).ToList()), _groups);
+    }
+
+    private async Task RefreshBesideAsync()
+    {
+        try
+        {
+            await RefreshAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            Log.RefreshFailed(logger, (e as RequestFailedException)?.Status ?? 0); // the current view stays
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
     }
 
     /// <summary>Reads the table into this instance's view.</summary>

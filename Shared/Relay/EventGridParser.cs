@@ -40,10 +40,12 @@ internal static class EventGridParser
             return new ParsedWebhookBody.Malformed("The body is not valid UTF-8.");
         }
 
-        JsonDocument document;
+        // One forward pass (no document) checks what the SDK's parse would not say in our words: valid JSON, its shape,
+        // and per event whether it is a CloudEvent and carries data_base64. The SDK then parses the events once.
+        BodyShape shape;
         try
         {
-            document = JsonDocument.Parse(body);
+            shape = BodyShape.Read(body.Span);
         }
         catch (JsonException e)
         {
@@ -51,40 +53,35 @@ internal static class EventGridParser
             return new ParsedWebhookBody.Malformed($"The body is not valid JSON (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}).");
         }
 
-        using (document)
+        if (!shape.IsContainer)
         {
-            var root = document.RootElement;
-            if (root.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
-            {
-                return new ParsedWebhookBody.Malformed("The body must be a JSON array of events or a single event object.");
-            }
+            return new ParsedWebhookBody.Malformed("The body must be a JSON array of events or a single event object.");
+        }
 
-            var elements = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList() : [root];
-            if (elements.Count == 0)
-            {
-                return new ParsedWebhookBody.Malformed("The batch holds no events.");
-            }
+        if (shape.Count == 0)
+        {
+            return new ParsedWebhookBody.Malformed("The batch holds no events.");
+        }
 
-            if (elements.Any(e => e.ValueKind != JsonValueKind.Object))
-            {
-                return new ParsedWebhookBody.Malformed("Every event must be a JSON object.");
-            }
+        if (!shape.AllObjects)
+        {
+            return new ParsedWebhookBody.Malformed("Every event must be a JSON object.");
+        }
 
-            var isCloudEvents = EventGridMediaTypes.IsCloudEvents(contentType) || elements[0].TryGetProperty("specversion", out _);
-            var binary = BinaryData.FromBytes(body);
-            try
-            {
-                return isCloudEvents
-                    ? ParseCloudEvents(binary, elements)
-                    : ParseEventGridEvents(binary, aegEventType);
-            }
-            catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException or OverflowException)
-            {
-                // The SDK's message is exception text: name the attribute when the SDK does, nothing more.
-                var schema = isCloudEvents ? "CloudEvents 1.0" : "Event Grid schema";
-                var attribute = e is ArgumentException { ParamName: { Length: > 0 and <= 64 } name } ? $" (attribute '{name}' is missing or invalid)" : " (a required attribute is missing or has the wrong type)";
-                return new ParsedWebhookBody.Malformed($"The body is not a valid {schema} event or batch{attribute}.");
-            }
+        var isCloudEvents = EventGridMediaTypes.IsCloudEvents(contentType) || shape.FirstHasSpecVersion;
+        var binary = BinaryData.FromBytes(body);
+        try
+        {
+            return isCloudEvents
+                ? ParseCloudEvents(binary, shape.Base64)
+                : ParseEventGridEvents(binary, aegEventType);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException or OverflowException)
+        {
+            // The SDK's message is exception text: name the attribute when the SDK does, nothing more.
+            var schema = isCloudEvents ? "CloudEvents 1.0" : "Event Grid schema";
+            var attribute = e is ArgumentException { ParamName: { Length: > 0 and <= 64 } name } ? $" (attribute '{name}' is missing or invalid)" : " (a required attribute is missing or has the wrong type)";
+            return new ParsedWebhookBody.Malformed($"The body is not a valid {schema} event or batch{attribute}.");
         }
     }
 
@@ -126,7 +123,7 @@ internal static class EventGridParser
         return new ParsedWebhookBody.Events(items, EventSchema.EventGrid);
     }
 
-    private static ParsedWebhookBody ParseCloudEvents(BinaryData body, List<JsonElement> elements)
+    private static ParsedWebhookBody ParseCloudEvents(BinaryData body, IReadOnlyList<bool> hasBase64)
     {
         var events = CloudEvent.ParseMany(body);
         var items = new List<IncomingEvent>(events.Length);
@@ -138,7 +135,7 @@ internal static class EventGridParser
                 return new ParsedWebhookBody.Malformed(problem);
             }
 
-            var isBase64 = elements[i].TryGetProperty("data_base64", out _);
+            var isBase64 = i < hasBase64.Count && hasBase64[i];
             var data = e.Data is null
                 ? JsonNull
                 : isBase64
@@ -184,4 +181,72 @@ internal static class EventGridParser
     }
 
     private static string Shorten(string text) => Hardening.LogValue.Bounded(text, 80);
+
+    /// <summary>
+    /// What one <see cref="Utf8JsonReader"/> pass over the body found: whether the root is an array or an object, how many
+    /// events (1 for an object), whether each is an object, whether the first has <c>specversion</c>, and per event
+    /// whether it has <c>data_base64</c>. Throws <see cref="JsonException"/> (with line and byte) when the body is not JSON.
+    /// </summary>
+    private readonly record struct BodyShape(bool IsContainer, int Count, bool AllObjects, bool FirstHasSpecVersion, List<bool> Base64)
+    {
+        public static BodyShape Read(ReadOnlySpan<byte> json)
+        {
+            var reader = new Utf8JsonReader(json, isFinalBlock: true, default);
+            if (!reader.Read())
+            {
+                reader.Read(); // empty body: throws, as a document parse would
+            }
+
+            var base64 = new List<bool>();
+            var allObjects = true;
+            var firstHasSpecVersion = false;
+            var isContainer = reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject;
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                var (spec, data64) = ReadEvent(ref reader);
+                firstHasSpecVersion = spec;
+                base64.Add(data64);
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        var (spec, data64) = ReadEvent(ref reader);
+                        firstHasSpecVersion |= base64.Count == 0 && spec;
+                        base64.Add(data64);
+                    }
+                    else
+                    {
+                        allObjects = false;
+                        base64.Add(false);
+                        reader.Skip();
+                    }
+                }
+            }
+
+            while (reader.Read())
+            {
+                // Anything after the root is invalid: Read throws on it, as a document parse would.
+            }
+
+            return new BodyShape(isContainer, base64.Count, allObjects, firstHasSpecVersion, base64);
+        }
+
+        /// <summary>Reads one event object (the reader on its start), noting two of its top-level attributes.</summary>
+        private static (bool SpecVersion, bool DataBase64) ReadEvent(ref Utf8JsonReader reader)
+        {
+            bool spec = false, data64 = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                spec |= reader.ValueTextEquals("specversion"u8);
+                data64 |= reader.ValueTextEquals("data_base64"u8);
+                reader.Read();
+                reader.Skip();
+            }
+
+            return (spec, data64);
+        }
+    }
 }

@@ -49,4 +49,7 @@ internal static partial class RelayDeliveryLog
 
     [LoggerMessage(EventId = 3044, EventName = "RelayDeliveryLeaseLost", Level = LogLevel.Warning, Message = "Stream {Stream}: the delivery lease was taken by another instance (this one had settled through {Through}); sending stops until it is free again")]
     public static partial void LeaseLost(ILogger logger, string stream, long through);
+
+    [LoggerMessage(EventId = 3045, EventName = "RelayDeliveryHeadPollFailed", Level = LogLevel.Debug, Message = "Stream {Stream}: the lingering holder could not read the stream's head; another instance's commits wait for the next look")]
+    public static partial void HeadPollFailed(ILogger logger, string stream, Exception error);
 }

@@ -28,6 +28,12 @@ internal sealed class RelayDeliveryStream
     /// <summary>Events read from the log at a time while catching up.</summary>
     internal const int ReadPage = 100;
 
+    /// <summary>
+    /// How long a sign of another instance on this stream (a commit this instance was not told about, a lease held by
+    /// another) makes a lingering holder look at the head (<see cref="LingerAsync"/>).
+    /// </summary>
+    internal static readonly TimeSpan ContendedWindow = TimeSpan.FromSeconds(30);
+
     private readonly RelayDeliveryStreams _owner;
     private readonly RelayDeliveryLease _lease;
     private readonly Lock _lock = new();
@@ -41,6 +47,8 @@ internal sealed class RelayDeliveryStream
     private string? _generation;
     private bool _running;
     private TaskCompletionSource? _wake;
+    private Task? _saving; // the busy loop's watermark write in flight (only the loop touches it)
+    private long _contendedAt = long.MinValue;
 
     public RelayDeliveryStream(string stream, RelayDeliveryStreams owner)
     {
@@ -82,6 +90,11 @@ internal sealed class RelayDeliveryStream
 
             _generation ??= committed.Generation;
             var first = committed.Events[0].Seq;
+            if (_known > 0 && first > _known + 1)
+            {
+                MarkContended(); // seqs between were committed by another instance
+            }
+
             if (_buffer.Count > 0 && (first != _buffer[^1].Seq + 1 || _buffer.Count + committed.Events.Count > MaxBuffered))
             {
                 _buffer.Clear(); // not contiguous (another instance committed in between) or too much: the log has them
@@ -109,6 +122,11 @@ internal sealed class RelayDeliveryStream
             if (_settled >= through)
             {
                 return Task.FromResult(_settled);
+            }
+
+            if (_known > 0 && through > _known)
+            {
+                MarkContended(); // a hand-off of seqs this instance did not commit since it started
             }
 
             _known = Math.Max(_known, through);
@@ -150,43 +168,81 @@ internal sealed class RelayDeliveryStream
         {
             while (true)
             {
+                if (_saving is { IsCompleted: true } saved)
+                {
+                    _saving = null;
+                    await saved; // throws only when the host is stopping
+                }
+
                 if (Settled < 0)
                 {
+                    await AwaitSavingAsync(); // loading observes the row: no lease write may be in flight
                     await LoadAsync(stopping);
                 }
 
                 List<StoredEvent>? batch = null;
                 long settled;
                 string generation;
-                bool save, needLease = false;
+                bool save = false, saveBeside = false, needLease = false, waitForSave = false;
                 Task? wake = null;
                 lock (_lock)
                 {
                     CompleteWaitersLocked();
                     var idle = _settled >= _known;
-                    save = _lease.Held && _settled > _saved && (idle || _owner.Time.GetElapsedTime(_savedAt) >= WatermarkInterval);
-                    if (idle && !save)
+                    var saving = _saving is not null;
+                    var due = !saving && _lease.Held && _settled > _saved && (idle || _owner.Time.GetElapsedTime(_savedAt) >= WatermarkInterval);
+                    if (idle)
                     {
-                        if (!_lease.Holding)
+                        if (saving)
+                        {
+                            waitForSave = true; // idle decisions (save, linger, release) follow the write in flight
+                        }
+                        else if (due)
+                        {
+                            save = true;
+                        }
+                        else if (!_lease.Holding)
                         {
                             _running = false;
                             return;
                         }
-
-                        _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        wake = _wake.Task;
+                        else
+                        {
+                            _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                            wake = _wake.Task;
+                        }
                     }
-                    else if (!idle && !save)
+                    else
                     {
                         needLease = !_lease.Held || _lease.Renewable;
-                        batch = needLease ? null : TakeBatchLocked();
+                        if (needLease && saving)
+                        {
+                            needLease = false;
+                            waitForSave = true; // one lease write at a time
+                        }
+                        else
+                        {
+                            // Busy: the periodic watermark write (which renews the lease) goes beside the sends, not in
+                            // front of them.
+                            saveBeside = due && !needLease;
+                            batch = needLease ? null : TakeBatchLocked();
+                        }
                     }
 
                     settled = _settled;
                     generation = _generation ?? "";
                 }
 
-                if (wake is not null)
+                if (saveBeside)
+                {
+                    _saving = SaveAsync(settled, generation, stopping);
+                }
+
+                if (waitForSave)
+                {
+                    await AwaitSavingAsync();
+                }
+                else if (wake is not null)
                 {
                     await LingerAsync(wake, settled, generation, stopping);
                 }
@@ -251,19 +307,42 @@ internal sealed class RelayDeliveryStream
 
     /// <summary>
     /// Idle with the lease: keep it for <see cref="RelayDeliveryLease.Linger"/> (new work wakes the loop at once), then
-    /// give it back with the watermark. The loop's next turn ends it (or goes on, when work arrived meanwhile).
+    /// give it back with the watermark. The loop's next turn ends it (or goes on, when work arrived meanwhile). While the
+    /// stream is contended (another instance committed to it lately), the holder looks at the stream's head every
+    /// <see cref="RelayDeliveryLease.Poll"/> meanwhile: the other instance's commits show there, not through this
+    /// instance's fast path, and the holder sends them (read from the log) instead of leaving them waiting for its own
+    /// next commit or the end of the linger.
     /// </summary>
     private async Task LingerAsync(Task wake, long settled, string generation, CancellationToken cancellationToken)
     {
-        using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = Task.Delay(RelayDeliveryLease.Linger, _owner.Time, linger.Token);
-        if (await Task.WhenAny(wake, delay) == wake)
+        var started = _owner.Time.GetTimestamp();
+        while (true)
         {
-            await linger.CancelAsync();
-            return;
+            var remaining = RelayDeliveryLease.Linger - _owner.Time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var contended = IsContended;
+            using (var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var delay = Task.Delay(contended && remaining > RelayDeliveryLease.Poll ? RelayDeliveryLease.Poll : remaining, _owner.Time, linger.Token);
+                if (await Task.WhenAny(wake, delay) == wake)
+                {
+                    await linger.CancelAsync();
+                    return;
+                }
+
+                await delay; // throws when the host is stopping
+            }
+
+            if (contended && await OthersCommittedAsync(generation, cancellationToken))
+            {
+                return; // the loop reads and sends them, still under the lease
+            }
         }
 
-        await delay; // throws when the host is stopping
         lock (_lock)
         {
             if (_settled != settled || _settled < _known)
@@ -274,6 +353,47 @@ internal sealed class RelayDeliveryStream
 
         await _lease.ReleaseAsync(settled, generation, cancellationToken);
         RelayDeliveryLog.LeaseReleased(_owner.Logger, Stream, settled);
+    }
+
+    /// <summary>Whether another instance committed to (or waited for) this stream within <see cref="ContendedWindow"/>.</summary>
+    private bool IsContended
+    {
+        get
+        {
+            var at = Interlocked.Read(ref _contendedAt);
+            return at != long.MinValue && _owner.Time.GetElapsedTime(at) < ContendedWindow;
+        }
+    }
+
+    private void MarkContended() => Interlocked.Exchange(ref _contendedAt, _owner.Time.GetTimestamp());
+
+    /// <summary>
+    /// Reads the stream's head; true (and the known seqs raised) when it holds events this instance was not told about.
+    /// A failed read counts as nothing new (the linger goes on; the other instance's commits are sent later, as before).
+    /// </summary>
+    private async Task<bool> OthersCommittedAsync(string generation, CancellationToken cancellationToken)
+    {
+        StreamHead? head;
+        try
+        {
+            head = await _owner.Reader.GetHeadAsync(Stream, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            RelayDeliveryLog.HeadPollFailed(_owner.Logger, Stream, e);
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (head is null || head.Generation != generation || head.LastSeq <= _known)
+            {
+                return false;
+            }
+
+            _known = head.LastSeq;
+            return true;
+        }
     }
 
     /// <summary>
@@ -310,11 +430,21 @@ internal sealed class RelayDeliveryStream
             return;
         }
 
+        MarkContended();
         await Task.Delay(RelayDeliveryLease.Poll, _owner.Time, cancellationToken);
     }
 
     private async Task ReleaseQuietlyAsync(long settled, string generation)
     {
+        try
+        {
+            await AwaitSavingAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // The write beside the sends was cancelled by the stop: the release below writes the watermark anyway.
+        }
+
         try
         {
             if (settled >= 0)
@@ -325,6 +455,16 @@ internal sealed class RelayDeliveryStream
         catch (Exception e)
         {
             RelayDeliveryLog.WatermarkFailed(_owner.Logger, Stream, settled, e); // the lease then expires by itself
+        }
+    }
+
+    /// <summary>Waits for the watermark write started beside the sends, if any (it logs its own failures).</summary>
+    private async Task AwaitSavingAsync()
+    {
+        if (_saving is { } saving)
+        {
+            _saving = null;
+            await saving;
         }
     }
 

@@ -41,7 +41,41 @@ public sealed class RelayDeliveryLeaseTests(AzuriteFixture azurite)
 
         Assert.Equal([1L, 2, 3, 4], h.Broadcaster.Pushes.Select(p => p.Event.Seq));
         Assert.Equal(["a-1", "a-2", "b-1", "b-2"], h.Broadcaster.Pushes.Select(p => p.Event.Id));
-        Assert.Equal(b.Streams.InstanceId, (await h.States.ReadLeaseAsync(Stream, CancellationToken.None))!.Owner);
+        Assert.Equal(2, h.Streams.For(Stream).Settled); // A sent only its own 1..2: B sent 3..4, under the lease it took
+        Assert.NotEqual(h.Streams.InstanceId, (await h.States.ReadLeaseAsync(Stream, CancellationToken.None))!.Owner); // B's, or released after B's linger
+    }
+
+    [Fact]
+    public async Task TwoInstances_OtherCommitsWhileTheHolderIsBusy_HolderFindsThemAtTheHeadWhileLingering_SendsThemWithoutAnOwnCommit()
+    {
+        await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString);
+        var b = h.NewInstance();
+        await h.AppendAndOfferAsync(b.Listener, Stream, 2, "b"); // B sends 1..2 and keeps the lease for its linger
+        await Eventually.WaitAsync(() => Task.FromResult(b.Streams.For(Stream).Settled), s => s >= 2, TimeSpan.FromSeconds(20), "B settled 2");
+
+        using var gate = new ManualResetEventSlim();
+        var blocked = 0;
+        h.Broadcaster.BeforePush = seq =>
+        {
+            if (seq == 3 && Interlocked.Exchange(ref blocked, 1) == 0)
+            {
+                gate.Wait(TimeSpan.FromSeconds(30));
+            }
+        };
+
+        await h.AppendAndOfferAsync(Stream, 2, "a"); // A commits 3..4, waits for B's lease (so A knows the stream is shared), then sends
+        await Eventually.WaitAsync(() => Task.FromResult(Volatile.Read(ref blocked)), x => x == 1, TimeSpan.FromSeconds(20), "A pushing seq 3");
+        await h.AppendAsync(Stream, 2, "c"); // another instance commits 5..6 while A sends; A's fast path is not told
+
+        // A settles 3..4, goes idle holding the lease, and looks at the head while it lingers (the pump moves time by
+        // the poll interval, never by the whole linger): it finds 5..6 and sends them. Before, an idle holder did not
+        // look, so 5..6 waited for A's next own commit or for the end of its linger.
+        gate.Set();
+        await h.WaitSettledAsync(Stream, 6);
+
+        Assert.Equal([1L, 2, 3, 4, 5, 6], h.Broadcaster.Pushes.Select(p => p.Event.Seq));
+        Assert.Equal(["b-1", "b-2", "a-1", "a-2", "c-1", "c-2"], h.Broadcaster.Pushes.Select(p => p.Event.Id));
+        Assert.Equal(2, b.Streams.For(Stream).Settled); // B never looked past its own commits: A sent 3..6
     }
 
     [Fact]
