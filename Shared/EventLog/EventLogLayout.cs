@@ -14,14 +14,17 @@ namespace FunctionsDashboard.EventLog;
 /// <item>partition <c>{stream}</c>: the <c>head</c> row (counter, generation, outbox, bucket chain), one <b>segment</b>
 /// row per commit (RowKey = its last seq, 19 digits, so "the segment holding seq s" is the first row with RowKey ≥ s)
 /// and one <c>t:{token}</c> <b>marker</b> per commit (proof that the claims with that token were committed);</item>
-/// <item>partitions <c>{stream}~ix{0..3}</c>: the id index, one <b>claim</b> row per event id (RowKey = escaped id),
-/// spread over <see cref="IndexPartitions"/> partitions so that no partition takes more than a quarter of a stream's rate.</item>
 /// </list>
+/// The id index lives in tables of its own, one per 7-day window (<c>evidx{first day}</c>, see <see cref="IndexWindow"/>),
+/// dropped whole once every day of the window has expired: partitions <c>{stream}~ix{0..3}</c>, one <b>claim</b> row per
+/// event id (RowKey = escaped id), spread over <see cref="IndexPartitions"/> partitions so that no partition takes more
+/// than a quarter of a stream's rate.
 /// The permanent table <c>evstreams</c> is the stream directory: one row per stream in partition <c>streams</c>.
 /// </summary>
 internal static class EventLogLayout
 {
     public const string BucketTablePrefix = "evlog";
+    public const string IndexTablePrefix = "evidx";
     public const string PayloadContainerPrefix = "evpay";
     public const string DirectoryTable = "evstreams";
     public const string DirectoryPartition = "streams";
@@ -30,6 +33,13 @@ internal static class EventLogLayout
 
     /// <summary>Partitions of the id index per stream and bucket (fixed: stored claims depend on it).</summary>
     public const int IndexPartitions = 4;
+
+    /// <summary>
+    /// Days per id-index window (fixed: stored claims depend on it). Window <c>w</c> holds the claims of the commits whose
+    /// head is in a bucket of days <c>[7w, 7w + 7)</c> (counted from <see cref="DateOnly.DayNumber"/> 0), and on a window's
+    /// first day a copy of each claim goes to the previous window as well.
+    /// </summary>
+    public const int IndexWindowDays = 7;
 
     /// <summary>One binary property holds at most 64 KiB.</summary>
     public const int ChunkBytes = 64 * 1024;
@@ -62,6 +72,15 @@ internal static class EventLogLayout
     public static string BucketTable(DateOnly day) => BucketTablePrefix + DayText(day);
 
     public static string PayloadContainer(DateOnly day) => PayloadContainerPrefix + DayText(day);
+
+    /// <summary>The first day of the id-index window that holds the claims of a commit into bucket <paramref name="day"/>.</summary>
+    public static DateOnly IndexWindow(DateOnly day) => DateOnly.FromDayNumber(day.DayNumber - (day.DayNumber % IndexWindowDays));
+
+    /// <summary>The last day of the id-index window starting on <paramref name="window"/>.</summary>
+    public static DateOnly IndexWindowEnd(DateOnly window) => window.AddDays(IndexWindowDays - 1);
+
+    /// <summary>The table of the id-index window starting on <paramref name="window"/> (see <see cref="IndexWindow"/>).</summary>
+    public static string IndexTable(DateOnly window) => IndexTablePrefix + DayText(window);
 
     public static string MarkerKey(string token) => MarkerPrefix + token;
 

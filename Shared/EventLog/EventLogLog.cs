@@ -42,6 +42,9 @@ internal static partial class EventLogLog
     [LoggerMessage(EventId = 3411, EventName = "EventLogBucketDropped", Level = LogLevel.Information, Message = "Retention: dropped event-log bucket {Bucket} (older than {RetentionDays} days)")]
     public static partial void BucketDropped(ILogger logger, string bucket, double retentionDays);
 
+    [LoggerMessage(EventId = 3414, EventName = "EventLogIndexWindowDropped", Level = LogLevel.Information, Message = "Retention: dropped the id-index window starting {Window} (all of its days expired)")]
+    public static partial void IndexWindowDropped(ILogger logger, string window);
+
     [LoggerMessage(EventId = 3412, EventName = "EventLogRetentionFailed", Level = LogLevel.Warning, Message = "Retention sweep failed; it runs again in {IntervalMinutes:0} min")]
     public static partial void RetentionFailed(ILogger logger, double intervalMinutes, Exception exception);
 

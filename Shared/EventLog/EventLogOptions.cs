@@ -58,12 +58,4 @@ public sealed class EventLogOptions
     /// </summary>
     [SettingRange(10, 20_000, ErrorMessage = SectionName + ":" + nameof(TransactionsPerSecond) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(TransactionsPerSecond) + ").")]
     public int TransactionsPerSecond { get; set; } = DefaultTransactionsPerSecond;
-
-    /// <summary>
-    /// Pipelined commits (default off): while a stream's small commit (fewer than 16 events, i.e. a low rate) is being
-    /// written, the ids of the next batch are claimed already; larger commits go one after the other so that batches
-    /// grow. Off: claims and commit one after the other, which gave more events/s on Azurite (bench/EventLogBench);
-    /// for storage that serves requests in parallel.
-    /// </summary>
-    public bool PipelineCommits { get; set; }
 }

@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace FunctionsDashboard.EventLog;
 
 /// <summary>
-/// Retention: drops whole day buckets (table <c>evlog{day}</c> with its segments, markers and id claims, and container
+/// Retention: drops whole day buckets (table <c>evlog{day}</c> with its segments and markers, and container
 /// <c>evpay{day}</c> one day later, since data spilled just before midnight is committed into the next day's bucket)
-/// once the day is older than <see cref="EventLogOptions.Retention"/>. The work is one table listing, one directory query
-/// and one delete per expired day: it does not grow with the number of events. A stream whose live head is still in an
+/// once the day is older than <see cref="EventLogOptions.Retention"/>, and an id-index window's table (<c>evidx{first day}</c>)
+/// once all of its 7 days are. The work is two table listings, one directory query and one delete per expired day or
+/// window: it does not grow with the number of events. A stream whose live head is still in an
 /// expiring bucket (idle for longer than retention) has its head moved to today's bucket first, and the directory is
 /// brought forward, so seqs continue and nobody looks for a head in a dropped table.
 /// </summary>
@@ -66,6 +67,20 @@ public sealed class EventLogRetention
                 _store.Forget(day);
                 dropped.Add(day);
                 EventLogLog.BucketDropped(_logger, EventLogLayout.DayText(day), _store.Options.Retention.TotalDays);
+            }
+        }
+
+        // The id index: a window's table goes once every day of the window has expired (its claims point at dropped
+        // buckets only). It is never needed for Event Grid's 24 h after that: the next window's first day is ≥ 1 day past it.
+        var index = _store.Storage.Name(EventLogLayout.IndexTablePrefix);
+        var indexFilter = TableServiceClient.CreateQueryFilter($"TableName ge {index} and TableName lt {index + "~"}");
+        await foreach (var table in _store.Storage.Tables.QueryAsync(indexFilter, cancellationToken: cancellationToken))
+        {
+            if (TryParseDay(table.Name, index, out var window) && EventLogLayout.IndexWindowEnd(window) < firstRetained)
+            {
+                await _store.Storage.Tables.DeleteTableAsync(table.Name, cancellationToken);
+                _store.ForgetIndex(window);
+                EventLogLog.IndexWindowDropped(_logger, EventLogLayout.DayText(window));
             }
         }
 

@@ -19,6 +19,7 @@ internal sealed class EventLogStore : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<DateOnly, Task> _createdTables = new();
     private readonly ConcurrentDictionary<DateOnly, Task> _createdContainers = new();
+    private readonly ConcurrentDictionary<DateOnly, Task> _createdIndexTables = new();
 
     public EventLogStore(DashboardStorage storage, IOptions<EventLogOptions> options, TimeProvider timeProvider, ILogger<EventLogStore> logger)
     {
@@ -44,6 +45,24 @@ internal sealed class EventLogStore : IAsyncDisposable
 
     /// <summary>Read client of a bucket table (SDK retries).</summary>
     public TableClient ReadTable(DateOnly day) => _storage.Table(EventLogLayout.BucketTable(day));
+
+    /// <summary>Write client of the id-index table of the window starting on <paramref name="window"/> (one try).</summary>
+    public TableClient WriteIndexTable(DateOnly window) => _storage.SingleTryTable(EventLogLayout.IndexTable(window));
+
+    /// <summary>Creates the id-index table of a window once per process (idempotent).</summary>
+    public Task EnsureIndexTableAsync(DateOnly window, CancellationToken cancellationToken)
+    {
+        var task = _createdIndexTables.GetOrAdd(window, w => _storage.Table(EventLogLayout.IndexTable(w)).CreateIfNotExistsAsync(CancellationToken.None));
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            _createdIndexTables.TryRemove(window, out _);
+        }
+
+        return task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets that an id-index window's table exists (retention dropped it).</summary>
+    public void ForgetIndex(DateOnly window) => _createdIndexTables.TryRemove(window, out _);
 
     public BlobContainerClient WritePayloads(DateOnly day) => _storage.SingleTryContainer(EventLogLayout.PayloadContainer(day));
 

@@ -11,42 +11,33 @@ public sealed partial class EventLogWriter
     {
         /// <summary>
         /// Claims the ids of <paramref name="todo"/> under <paramref name="token"/>: one transaction of <c>Add</c> rows per
-        /// index partition, in the head's bucket and, when the stream has one, the previous day's bucket (so a redelivery
-        /// within Event Grid's 24 h finds the id across a bucket boundary). A row that exists already is a claim of an
+        /// index partition in each of the commit's index windows (<see cref="ClaimWindows"/>), the previous window first:
+        /// only an id claimed there is claimed in the current window, so two writers racing on a window's first day never
+        /// hold one row each of the same id (each would wait for the other). A row that exists already is a claim of an
         /// earlier commit: if that commit landed (its marker exists) the event is a duplicate with its seq; if it is still
-        /// in flight the event waits; if it can no longer land (older than <see cref="ClaimTimeout"/>, or abandoned by
-        /// this writer) it is taken over after a fence on the head.
+        /// in flight the event waits; if it can no longer land (older than <see cref="ClaimTimeout"/>, or abandoned by this
+        /// writer) it is taken over after a fence on the head. An event is claimed when it holds its row in every window.
         /// </summary>
-        private async Task ClaimAsync(List<PendingEvent> todo, string token, ClaimState state, PreparedClaims? prepared, CancellationToken cancellationToken)
+        private async Task ClaimAsync(List<PendingEvent> todo, string token, ClaimState state, CancellationToken cancellationToken)
         {
-            if (todo.Count == 0)
+            IReadOnlyList<PendingEvent> remaining = todo;
+            var windows = ClaimWindows(_head!);
+            for (var i = windows.Count - 1; i >= 0 && remaining.Count > 0; i--)
             {
-                return;
+                remaining = await ClaimInWindowAsync(remaining, windows[i], current: i == 0, token, state, cancellationToken);
             }
 
-            var head = _head!;
-            ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>? foreign = null;
-            if (prepared is not null && prepared.Token == token && prepared.Bucket == head.Bucket && prepared.WithPrevious == HasPreviousBucket(head)
-                && prepared.Events.Count == todo.Count)
-            {
-                try
-                {
-                    foreign = await prepared.Submitted; // claimed while the previous commit was being written
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // Claim again below: rows this round did write carry our token and count as ours.
-                }
-            }
+            state.Claimed.UnionWith(remaining);
+        }
 
+        /// <summary>Claims <paramref name="todo"/> in one window; returns the events that hold their row there now.</summary>
+        private async Task<List<PendingEvent>> ClaimInWindowAsync(
+            IReadOnlyList<PendingEvent> todo, DateOnly window, bool current, string token, ClaimState state, CancellationToken cancellationToken)
+        {
             var now = log._timeProvider.GetUtcNow();
-            foreign ??= await SubmitClaimsAsync(todo, token, head, now, cancellationToken);
+            var foreign = await SubmitClaimsAsync(todo, token, window, current, _head!.Bucket, now, cancellationToken);
             var byEvent = foreign.GroupBy(f => f.Event).ToDictionary(g => g.Key, g => g.Select(f => (f.Table, f.Claim)).ToList());
-            foreach (var p in todo.Where(p => !byEvent.ContainsKey(p)))
-            {
-                state.Claimed.Add(p);
-            }
-
+            var claimed = todo.Where(p => !byEvent.ContainsKey(p)).ToList();
             var takeOver = new List<(PendingEvent Event, List<(DateOnly Table, ClaimRow Claim)> Claims)>();
             var segments = new Dictionary<string, (long First, List<string> Ids)?>(StringComparer.Ordinal);
             foreach (var (p, claims) in byEvent)
@@ -67,36 +58,45 @@ public sealed partial class EventLogWriter
 
             if (takeOver.Count > 0)
             {
-                await TakeOverAsync(takeOver, token, state, cancellationToken);
+                await TakeOverAsync(takeOver, token, state, claimed, cancellationToken);
             }
+
+            return claimed;
         }
 
-        private static bool HasPreviousBucket(HeadRow head) => head.Buckets.Any(b => b.Day == head.Bucket.AddDays(-1));
+        /// <summary>
+        /// The id-index windows a commit into <paramref name="head"/>'s bucket claims in: the bucket's window, and the
+        /// previous window when the bucket is the first day of its window and the stream has a bucket for the day before
+        /// (a redelivery less than 24 h after a commit of that day must meet its claim).
+        /// </summary>
+        internal static IReadOnlyList<DateOnly> ClaimWindows(HeadRow head)
+        {
+            var window = EventLogLayout.IndexWindow(head.Bucket);
+            var yesterday = head.Bucket.AddDays(-1);
+            return EventLogLayout.IndexWindow(yesterday) != window && head.Buckets.Any(b => b.Day == yesterday)
+                ? [window, EventLogLayout.IndexWindow(yesterday)]
+                : [window];
+        }
 
         /// <summary>
-        /// Submits the claim rows of <paramref name="todo"/> (one <c>Add</c> transaction per index partition and table):
-        /// the head's bucket and, when the stream has one, the previous day's. Returns the rows found claimed by other tokens.
-        /// Touches no writer state but the budget, so it may run while the previous commit is being written.
+        /// Submits the claim rows of <paramref name="todo"/> in one window (one <c>Add</c> transaction per index partition,
+        /// all in parallel). Returns the rows found claimed by other tokens.
         /// </summary>
         private async Task<ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>> SubmitClaimsAsync(
-            IReadOnlyList<PendingEvent> todo, string token, HeadRow head, DateTimeOffset now, CancellationToken cancellationToken)
+            IReadOnlyList<PendingEvent> todo, string token, DateOnly window, bool current, DateOnly bucket, DateTimeOffset now, CancellationToken cancellationToken)
         {
-            var tables = new List<DateOnly> { head.Bucket };
-            if (HasPreviousBucket(head))
+            if (current)
             {
-                tables.Add(head.Bucket.AddDays(-1));
+                await log._store.EnsureIndexTableAsync(window, cancellationToken);
             }
 
             var foreign = new ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>();
             var jobs = new List<Task>();
-            foreach (var table in tables)
+            foreach (var partition in todo.GroupBy(p => EventLogLayout.IndexPartition(stream, p.IdKey), StringComparer.Ordinal))
             {
-                foreach (var partition in todo.GroupBy(p => EventLogLayout.IndexPartition(stream, p.IdKey), StringComparer.Ordinal))
+                foreach (var chunk in partition.Chunk(EventLogLayout.MaxClaimsPerTransaction))
                 {
-                    foreach (var chunk in partition.Chunk(EventLogLayout.MaxClaimsPerTransaction))
-                    {
-                        jobs.Add(ClaimChunkAsync(table, head.Bucket, partition.Key, chunk, token, now, foreign, cancellationToken));
-                    }
+                    jobs.Add(ClaimChunkAsync(window, current, bucket, partition.Key, chunk, token, now, foreign, cancellationToken));
                 }
             }
 
@@ -104,34 +104,11 @@ public sealed partial class EventLogWriter
             return foreign;
         }
 
-        /// <summary>
-        /// Pipelining: claims the ids of the next batch while the current commit is being written, against the head as it
-        /// is now. Null when there is no stored head yet or a rollover is due (the claims must go into the commit's bucket).
-        /// </summary>
-        private PreparedClaims? PrepareClaims(IReadOnlyList<PendingEvent> primaries)
-        {
-            var head = _head;
-            if (head?.ETag is null || head.Bucket < log._store.Today || primaries.Count == 0)
-            {
-                return null;
-            }
-
-            var token = EventLogLayout.NewToken();
-            var started = log._timeProvider.GetTimestamp();
-            var submitted = SubmitClaimsAsync(primaries, token, head, log._timeProvider.GetUtcNow(), CancellationToken.None);
-            return new PreparedClaims(token, started, head.Bucket, HasPreviousBucket(head), primaries, submitted);
-        }
-
-        /// <summary>Claims submitted ahead of their commit (see <see cref="PrepareClaims"/>).</summary>
-        private sealed record PreparedClaims(
-            string Token, long Started, DateOnly Bucket, bool WithPrevious, IReadOnlyList<PendingEvent> Events,
-            Task<ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)>> Submitted);
-
         private async Task ClaimChunkAsync(
-            DateOnly table, DateOnly bucket, string partition, PendingEvent[] chunk, string token, DateTimeOffset now,
+            DateOnly table, bool current, DateOnly bucket, string partition, PendingEvent[] chunk, string token, DateTimeOffset now,
             ConcurrentBag<(PendingEvent Event, DateOnly Table, ClaimRow Claim)> foreign, CancellationToken cancellationToken)
         {
-            var client = log._store.WriteTable(table);
+            var client = log._store.WriteIndexTable(table);
             IReadOnlyList<PendingEvent> remaining = chunk;
             for (var round = 0; round < 3; round++)
             {
@@ -169,9 +146,9 @@ public sealed partial class EventLogWriter
 
                     remaining = next;
                 }
-                catch (RequestFailedException e) when (e.Status == 404 && table != bucket)
+                catch (RequestFailedException e) when (e.Status == 404 && !current)
                 {
-                    return; // the previous day's table is gone: nothing to find there
+                    return; // the previous window's table is gone: nothing to find there
                 }
             }
 
@@ -238,7 +215,8 @@ public sealed partial class EventLogWriter
         /// are looked up again after that, then the head is written (the fence: a commit prepared against any earlier head
         /// now fails its ETag condition), and only then each claim is replaced, conditioned on the ETag it was read with.
         /// </summary>
-        private async Task TakeOverAsync(List<(PendingEvent Event, List<(DateOnly Table, ClaimRow Claim)> Claims)> takeOver, string token, ClaimState state, CancellationToken cancellationToken)
+        private async Task TakeOverAsync(
+            List<(PendingEvent Event, List<(DateOnly Table, ClaimRow Claim)> Claims)> takeOver, string token, ClaimState state, List<PendingEvent> claimed, CancellationToken cancellationToken)
         {
             _head = await LoadHeadAsync(cancellationToken);
             var still = new List<(PendingEvent Event, List<(DateOnly Table, ClaimRow Claim)> Claims)>();
@@ -267,7 +245,7 @@ public sealed partial class EventLogWriter
                 {
                     try
                     {
-                        await log._store.WriteTable(table).UpdateEntityAsync(EventLogLayout.Claim(stream, p.IdKey, token, _head!.Bucket, now), claim.ETag, TableUpdateMode.Replace, cancellationToken);
+                        await log._store.WriteIndexTable(table).UpdateEntityAsync(EventLogLayout.Claim(stream, p.IdKey, token, _head!.Bucket, now), claim.ETag, TableUpdateMode.Replace, cancellationToken);
                     }
                     catch (RequestFailedException e) when (e.Status is 404 or 412)
                     {
@@ -275,7 +253,7 @@ public sealed partial class EventLogWriter
                     }
                 }
 
-                state.Claimed.Add(p);
+                claimed.Add(p);
             }
 
             EventLogLog.ClaimsTakenOver(log._logger, stream, still.Count);
@@ -291,7 +269,7 @@ public sealed partial class EventLogWriter
         /// <summary>What became of the events of one commit attempt, across its tries.</summary>
         private sealed class ClaimState
         {
-            /// <summary>Claimed under this commit's token (in every table that was asked).</summary>
+            /// <summary>Claimed under this commit's token (in every index window that was asked).</summary>
             public HashSet<PendingEvent> Claimed { get; } = [];
 
             /// <summary>Ids committed before: id key → seq.</summary>
@@ -300,8 +278,8 @@ public sealed partial class EventLogWriter
             /// <summary>Claimed by a commit still in flight: they go round again.</summary>
             public HashSet<PendingEvent> Waiting { get; } = [];
 
-            /// <summary>The bucket the claims were made for: a rollover in between means claiming again.</summary>
-            public DateOnly? Bucket { get; set; }
+            /// <summary>The index windows the claims were made in: a rollover that changes them means claiming again.</summary>
+            public IReadOnlyList<DateOnly>? Windows { get; set; }
 
             /// <summary>Did not fit into the segment: they go round again.</summary>
             public HashSet<PendingEvent> Overflow { get; } = [];

@@ -32,12 +32,12 @@ public sealed partial class EventLogWriter
             return (primaries, followers);
         }
 
-        /// <summary>Commits <paramref name="batch"/>; its claims may have been submitted already (<paramref name="prepared"/>).</summary>
-        private async Task CommitAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers, PreparedClaims? prepared)
+        /// <summary>Commits <paramref name="batch"/>: claims its ids, then writes segment, marker and head in one transaction.</summary>
+        private async Task CommitAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers)
         {
             using var span = Observability.DashboardTelemetry.StartCommit(stream, batch.Select(p => p.Event)); // docs/observability.md
-            var token = prepared?.Token ?? EventLogLayout.NewToken();
-            var started = prepared?.Started ?? log._timeProvider.GetTimestamp();
+            var token = EventLogLayout.NewToken();
+            var started = log._timeProvider.GetTimestamp();
             var state = new ClaimState();
             var assigned = new Dictionary<PendingEvent, long>();
             List<PendingEvent> committing = [];
@@ -66,15 +66,15 @@ public sealed partial class EventLogWriter
 
                         _head ??= await LoadHeadAsync(ct);
                         await RollOverIfDueAsync(ct);
-                        if (state.Bucket != _head!.Bucket)
+                        var windows = ClaimWindows(_head!);
+                        if (state.Windows is null || !state.Windows.SequenceEqual(windows))
                         {
-                            state.Claimed.Clear(); // claims must be in the bucket of the commit (and the day before it)
-                            state.Bucket = _head.Bucket;
+                            state.Claimed.Clear(); // claims must be in the index windows of the commit's bucket
+                            state.Windows = windows;
                         }
 
                         var todo = primaries.Where(p => !state.IsSettled(p)).ToList();
-                        await ClaimAsync(todo, token, state, prepared, ct);
-                        prepared = null; // a later try claims again (rows already ours are recognised by the token)
+                        await ClaimAsync(todo, token, state, ct);
                         var fresh = primaries.Where(p => state.Claimed.Contains(p)).ToList();
                         if (fresh.Count == 0)
                         {

@@ -28,12 +28,6 @@ public sealed partial class EventLogWriter
         /// </summary>
         private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(250);
 
-        /// <summary>
-        /// Commits are pipelined (see <see cref="RunAsync"/>) only while they carry fewer events than this: at a low rate the
-        /// next event's claims overlap the commit (latency); under load, batches grow instead (throughput).
-        /// </summary>
-        private const int PipelineBelowEvents = 16;
-
         /// <summary>An event whose id another commit has claimed (still in flight) is looked at again after this.</summary>
         private static readonly TimeSpan InFlightRetryDelay = TimeSpan.FromMilliseconds(20);
 
@@ -49,9 +43,6 @@ public sealed partial class EventLogWriter
         private long _lastCommit;
         private bool _flushFailed;
         private Task _loop = Task.CompletedTask;
-
-        /// <summary>The commit being written (one at a time; the loop prepares the next batch meanwhile).</summary>
-        private Task _committing = Task.CompletedTask;
         private HeadRow? _head;
 
         /// <summary>The furthest this instance has acknowledged (rollback detection), or null.</summary>
@@ -142,7 +133,6 @@ public sealed partial class EventLogWriter
                 RecoveryRequest? recovery = null;
                 AheadReport? report = null;
                 bool waitForDeferred;
-                var committingDone = _committing.IsCompleted; // read before the hand-off state: a commit queues its hand-off
                 var handOffBusy = HandOffBusy;
                 var hasHandedOff = HasHandedOff;
                 lock (_gate)
@@ -154,7 +144,7 @@ public sealed partial class EventLogWriter
                     }
 
                     waitForDeferred = _deferred.Count > 0;
-                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && committingDone && !handOffBusy && (!hasHandedOff || _flushFailed))
+                    if (batch.Count == 0 && recovery is null && report is null && !waitForDeferred && !handOffBusy && (!hasHandedOff || _flushFailed))
                     {
                         _running = false;
                         _flushFailed = false;
@@ -166,35 +156,18 @@ public sealed partial class EventLogWriter
                 {
                     if (batch.Count > 0)
                     {
-                        // Pipelining: while the previous commit is being written, this batch's ids are claimed already;
-                        // its commit starts when the previous one is done (commits stay one at a time, in seq order).
+                        // One commit at a time, in seq order: the next batch gathers while this one is written.
                         var (primaries, followers) = SplitRepeats(batch);
-                        var prepared = _committing.IsCompleted || !log._store.Options.PipelineCommits ? null : PrepareClaims(primaries);
-                        await _committing;
                         _lastCommit = log._timeProvider.GetTimestamp();
-                        _committing = CommitGuardedAsync(batch, primaries, followers, prepared);
-                        if (!log._store.Options.PipelineCommits || batch.Count >= PipelineBelowEvents)
-                        {
-                            // A large commit means load: the next batch gathers while it is written and goes in one piece
-                            // (overlapping it would halve both commits on storage that serves one request at a time).
-                            await _committing;
-                        }
+                        await CommitGuardedAsync(batch, primaries, followers);
                     }
                     else if (recovery is not null)
                     {
-                        await _committing;
                         await RecoverAsync(recovery);
                     }
                     else if (report is not null)
                     {
-                        await _committing;
                         await ReportAsync(report);
-                    }
-                    else if (!_committing.IsCompleted && log._store.Options.PipelineCommits)
-                    {
-                        // Take the next batch as soon as events arrive (its claims overlap this commit), or go on when it is done.
-                        var commit = _committing;
-                        await (log._disposing ? commit : MoreWorkWithinAsync(FlushDelay, commit));
                     }
                     else if (waitForDeferred)
                     {
@@ -248,15 +221,12 @@ public sealed partial class EventLogWriter
             return remaining > TimeSpan.Zero ? remaining : null;
         }
 
-        /// <summary>
-        /// A commit running beside the loop (see <see cref="RunAsync"/>); it resolves its own failures like the loop did
-        /// when it ran inline.
-        /// </summary>
-        private async Task CommitGuardedAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers, PreparedClaims? prepared)
+        /// <summary>A commit; it resolves its own failures (the loop goes on whatever happens).</summary>
+        private async Task CommitGuardedAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers)
         {
             try
             {
-                await CommitAsync(batch, primaries, followers, prepared);
+                await CommitAsync(batch, primaries, followers);
             }
             catch (Exception e)
             {

@@ -12,10 +12,11 @@ namespace FunctionsDashboard.Tests.EventLog;
 /// <summary>
 /// Issue #11 item 2, automated: day rollover and retention on real Azurite with a <see cref="FakeTimeProvider"/> that
 /// walks the log across midnights. Events land in one bucket per UTC day; once a day is older than
-/// <see cref="EventLogOptions.Retention"/> (default 7 days) the sweep drops its table whole (segments, markers and id
-/// claims together) and its payload container one day later; <see cref="StreamHead.FirstRetainedSeq"/> moves to the first
-/// seq of the oldest kept day; a position older than that gets <see cref="EventLogPage.Reset"/>; an idle stream keeps
-/// its counter; an id whose claims went with the bucket is no longer known (a new seq, not a duplicate).
+/// <see cref="EventLogOptions.Retention"/> (default 7 days) the sweep drops its table whole (segments and markers together)
+/// and its payload container one day later; <see cref="StreamHead.FirstRetainedSeq"/> moves to the first seq of the
+/// oldest kept day; a position older than that gets <see cref="EventLogPage.Reset"/>; an idle stream keeps its counter;
+/// an id of an expired day is no longer known (a new seq, not a duplicate). The id index's own 7-day windows and their
+/// expiry: <see cref="IndexWindowTests"/>.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class RetentionTests(AzuriteFixture azurite)
@@ -78,7 +79,8 @@ public sealed class RetentionTests(AzuriteFixture azurite)
         var idleNext = await AppendAsync(log, "idle", "i4");
         Assert.Equal(4, idleNext.Events.Single().Seq);
 
-        // The id index expired with its bucket: day 0's ids are unknown now (a new seq); a recent id is still a duplicate.
+        // Day 0's ids are unknown now (a new seq: its marker went with its bucket, and day 8 claims in its own window
+        // only); a recent id is still a duplicate.
         var again = await AppendAsync(log, "orders", "d0-a", "d7-b");
         Assert.False(again.Events.Single(e => e.Id == "d0-a").Duplicate);
         Assert.Equal(18, again.Events.Single(e => e.Id == "d0-a").Seq);

@@ -44,7 +44,7 @@ internal static class ClosedLoop
                 {
                     ok = await operation(worker, next());
                 }
-                catch (Exception e) when (e is HttpRequestException or Azure.RequestFailedException or TaskCanceledException)
+                catch (Exception e)
                 {
                     ok = false;
                     if (record is not null)

@@ -3,10 +3,10 @@ using System.Globalization;
 namespace FunctionsDashboard.Bench;
 
 /// <summary>
-/// Command line: <c>--duration 10 --warmup 3 --concurrency 16,64 --sizes 1,10 --prune 1000000,5000000 --only ingest|prune
-/// --storage "&lt;connection string&gt;"</c>.
+/// Command line: <c>--duration 10 --warmup 3 --concurrency 16,64 --sizes 1,10 --only single,two,latency --rate 200
+/// --repeats 2 [--window-start] --storage "&lt;connection string&gt;"</c>.
 /// </summary>
-internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, IReadOnlyList<int> Concurrency, IReadOnlyList<int> Sizes, IReadOnlyList<int> Prune, string? Only, string? Storage)
+internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, IReadOnlyList<int> Concurrency, IReadOnlyList<int> Sizes, int Rate, int Repeats, bool WindowStart, string? Only, string? Storage)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -18,7 +18,9 @@ internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, IReadOn
             TimeSpan.FromSeconds(Seconds("--warmup", 3)),
             Ints("--concurrency", "64"),
             Ints("--sizes", "1,10"),
-            Ints("--prune", "1000000,5000000"),
+            int.Parse(Value("--rate") ?? "200", CultureInfo.InvariantCulture),
+            int.Parse(Value("--repeats") ?? "2", CultureInfo.InvariantCulture),
+            args.Contains("--window-start"),
             Value("--only"),
             Value("--storage") ?? Environment.GetEnvironmentVariable("FUNCTIONSDASHBOARD_BENCH_STORAGE"));
     }

@@ -52,6 +52,7 @@ internal static class EventLogBenchmark
         Say("");
         Say(LoadResult.Header);
         var bytesNotes = new List<string>();
+        var modes = (settings.Only ?? "single,two,latency").Split(',');
         foreach (var c in settings.Concurrency)
         {
             var batch = await ClosedLoop.RunAsync("raw-batch-100", c, settings.Warmup, settings.Duration, async (w, n) =>
@@ -65,35 +66,53 @@ internal static class EventLogBenchmark
 
             foreach (var k in settings.Sizes)
             {
-                foreach (var pipelined in new[] { true, false })
+                if (modes.Contains("single"))
                 {
-                    var options = Microsoft.Extensions.Options.Options.Create(new EventLogOptions { PipelineCommits = pipelined });
-                    var single = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), options);
-                    var stream = $"one-{c}-{k}-{(pipelined ? "p" : "s")}";
-                    var stats = host.Services.GetRequiredService<RelayStats>();
-                    var before = stats.Snapshot();
-                    var result = await ClosedLoop.RunAsync($"log {k}/call{(pipelined ? "" : ", serial commits")}", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
-                    var after = stats.Snapshot();
-                    var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
-                    Say(result.Row(string.Create(CultureInfo.InvariantCulture,
-                        $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit")));
-                    if (pipelined)
                     {
+                        var clock = new ShiftedClock();
+                        var single = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), clock);
+                        var stream = $"one-{c}-{k}-{Guid.NewGuid():N}"[..40];
+                        await SteadyStateAsync(single, clock, stream, settings);
+                        var stats = host.Services.GetRequiredService<RelayStats>();
+                        var before = stats.Snapshot();
+                        var result = await ClosedLoop.RunAsync($"log {k}/call", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
+                        var after = stats.Snapshot();
+                        var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
+                        Say(result.Row(string.Create(CultureInfo.InvariantCulture,
+                            $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit")));
                         bytesNotes.Add(await BytesPerEventAsync(host.Services, stream, after.Accepted - before.Accepted));
-                    }
 
-                    await single.DisposeAsync();
+                        await single.DisposeAsync();
+                    }
                 }
 
-                var a = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());
-                var b = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of());
-                var shared = $"two-{c}-{k}";
-                var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
-                var two = await ClosedLoop.RunAsync($"log-2x {k}/call", c, settings.Warmup, settings.Duration, (w, n) => AppendAsync(w % 2 == 0 ? a : b, shared, k, n, acked));
-                var check = await CheckStreamAsync(a, shared, acked);
-                Say(two.Row(string.Create(CultureInfo.InvariantCulture, $"two instances, one stream: {two.PerSecond * k:0} events/s; {check}")));
-                await a.DisposeAsync();
-                await b.DisposeAsync();
+                if (modes.Contains("two"))
+                {
+                    var clock = new ShiftedClock();
+                    var a = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), clock);
+                    var b = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), clock);
+                    var shared = $"two-{c}-{k}-{Guid.NewGuid():N}"[..40];
+                    await SteadyStateAsync(a, clock, shared, settings);
+                    var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+                    var two = await ClosedLoop.RunAsync($"log-2x {k}/call", c, settings.Warmup, settings.Duration, (w, n) => AppendAsync(w % 2 == 0 ? a : b, shared, k, n, acked));
+                    var check = await CheckStreamAsync(a, shared, acked);
+                    Say(two.Row(string.Create(CultureInfo.InvariantCulture, $"two instances, one stream: {two.PerSecond * k:0} events/s = {two.PerSecond * k / entityRate:P0} of the baseline; {check}")));
+                    await a.DisposeAsync();
+                    await b.DisposeAsync();
+                }
+            }
+        }
+
+        if (modes.Contains("latency"))
+        {
+            Say("");
+            Say(string.Create(CultureInfo.InvariantCulture, $"Latency (open loop, {settings.Rate} calls/s of 1 event, {settings.Duration.TotalSeconds:0} s after {settings.Warmup.TotalSeconds:0} s warm-up): append start → commit listener (durable, the push's start) and → call answered (after the hand-off)."));
+            Say("");
+            Say("| variant | events | durable p50 / p90 / p99 ms | answered p50 / p99 ms | events/commit | failed |");
+            Say("|---|---:|---:|---:|---:|---:|");
+            for (var repeat = 0; repeat < settings.Repeats; repeat++)
+            {
+                Say(await LatencyRowAsync(host.Services, settings));
             }
         }
 
@@ -118,6 +137,117 @@ internal static class EventLogBenchmark
     }
 
     private static readonly string Payload = new('x', 1000);
+
+    private static async Task<string> LatencyRowAsync(IServiceProvider services, BenchSettings settings)
+    {
+        var durable = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var listener = new RecordingListener(durable);
+        var clock = new ShiftedClock();
+        var log = ActivatorUtilities.CreateInstance<RelayEventLog>(services, EventLogCommitListeners.Of(listener), clock);
+        var stream = $"lat-{Guid.NewGuid():N}"[..30];
+        await SteadyStateAsync(log, clock, stream, settings);
+        var stats = services.GetRequiredService<RelayStats>();
+        var starts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var answered = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var failed = 0;
+        var calls = new List<Task>();
+        var interval = Stopwatch.Frequency / (double)settings.Rate;
+        var warm = (long)(settings.Warmup.TotalSeconds * settings.Rate);
+        var total = warm + (long)(settings.Duration.TotalSeconds * settings.Rate);
+        RelayStatsSnapshot? before = null;
+        var begin = Stopwatch.GetTimestamp();
+        for (long n = 0; n < total; n++)
+        {
+            if (n == warm)
+            {
+                before = stats.Snapshot();
+            }
+
+            var due = begin + (long)(n * interval);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                await Task.Delay(1);
+            }
+
+            var measured = n >= warm;
+            var id = string.Create(CultureInfo.InvariantCulture, $"{stream}-{n}");
+            calls.Add(Task.Run(async () =>
+            {
+                var start = Stopwatch.GetTimestamp();
+                if (measured)
+                {
+                    starts[id] = start;
+                }
+
+                try
+                {
+                    await log.AppendAsync([Event(id, stream, n)], CancellationToken.None);
+                    if (measured)
+                    {
+                        answered.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    }
+                }
+                catch (EventLogUnavailableException)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }));
+        }
+
+        await Task.WhenAll(calls);
+        var after = stats.Snapshot();
+        var perCommit = (after.Accepted - before!.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
+        var lat = starts.Where(s => durable.ContainsKey(s.Key)).Select(s => Stopwatch.GetElapsedTime(s.Value, durable[s.Key]).TotalMilliseconds).Order().ToList();
+        var ans = answered.Order().ToList();
+        static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+        await log.DisposeAsync();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {(settings.WindowStart ? "first day of an index window" : "steady state")} | {lat.Count} | {P(lat, 50):0.0} / {P(lat, 90):0.0} / {P(lat, 99):0.0} | {P(ans, 50):0.0} / {P(ans, 99):0.0} | {perCommit:0.0} | {failed} |");
+    }
+
+    /// <summary>
+    /// Steady state: the stream gets its first event "yesterday" (the clock shifted back a day), so the measured commits
+    /// run with a previous day's bucket, as a stream does every day after its first. With <c>--window-start</c> the measured
+    /// day is the first day of an id-index window (claims in two windows).
+    /// </summary>
+    private static async Task SteadyStateAsync(RelayEventLog log, ShiftedClock clock, string stream, BenchSettings settings)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var measuredDay = settings.WindowStart ? WindowStartAfter(today) : WindowMiddleFrom(today);
+        clock.Offset = TimeSpan.FromDays(measuredDay.DayNumber - today.DayNumber - 1);
+        await log.AppendAsync([Event(stream + "-yesterday", stream, 0)], CancellationToken.None);
+        clock.Offset = TimeSpan.FromDays(measuredDay.DayNumber - today.DayNumber);
+    }
+
+    // Index windows are 7 days from DayNumber 0 (docs/event-log.md); the old layout has none, so any day is "steady".
+    private static DateOnly WindowStartAfter(DateOnly day) => DateOnly.FromDayNumber(day.DayNumber + 7 - (day.DayNumber % 7));
+
+    private static DateOnly WindowMiddleFrom(DateOnly day) => day.DayNumber % 7 is 0 or 1 ? day.AddDays(2) : day;
+
+    /// <summary>The system clock, shifted by whole days (steady-state rows).</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+    }
+
+    private static IncomingEvent Event(string id, string stream, long n) =>
+        new(id, stream, "Order.Created", "/bench/orders", "orders/" + id, DateTimeOffset.UnixEpoch,
+            Encoding.UTF8.GetBytes("{\"n\":" + n.ToString(CultureInfo.InvariantCulture) + ",\"pad\":\"" + Payload + "\"}"), false, EventSchema.EventGrid);
+
+    /// <summary>Records when each event was told to the commit listeners (durable).</summary>
+    private sealed class RecordingListener(System.Collections.Concurrent.ConcurrentDictionary<string, long> durable) : IEventLogCommitListener
+    {
+        public void OnCommitted(CommittedEvents committed)
+        {
+            var now = Stopwatch.GetTimestamp();
+            foreach (var e in committed.Events)
+            {
+                durable.TryAdd(e.Id, now);
+            }
+        }
+    }
 
     private static async Task<bool> AppendAsync(RelayEventLog log, string stream, int k, long n, System.Collections.Concurrent.ConcurrentDictionary<string, long>? acked = null)
     {
@@ -164,7 +294,7 @@ internal static class EventLogBenchmark
     {
         var storage = services.GetRequiredService<DashboardStorage>();
         long bytes = 0, entities = 0;
-        await foreach (var table in storage.Tables.QueryAsync(TableServiceClient.CreateQueryFilter($"TableName ge {storage.Name("evlog")} and TableName lt {storage.Name("evlog~")}")))
+        await foreach (var table in storage.Tables.QueryAsync(TableServiceClient.CreateQueryFilter($"TableName ge {storage.Name("evidx")} and TableName lt {storage.Name("evlog~")}")))
         {
             var client = storage.Tables.GetTableClient(table.Name);
             var filter = TableClient.CreateQueryFilter($"(PartitionKey eq {stream}) or (PartitionKey ge {stream + "~ix"} and PartitionKey lt {stream + "~iy"})");
