@@ -6,7 +6,6 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry;
 
 // The Azure Functions isolated worker. The same composition runs under DevHost (see DevHost/Program.cs); telemetry and
 // log levels are configured by it for both hosts (Shared/Observability, docs/observability.md).

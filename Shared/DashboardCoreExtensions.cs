@@ -4,6 +4,7 @@ using FunctionsDashboard.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard;
@@ -11,6 +12,9 @@ namespace FunctionsDashboard;
 /// <summary>Registers the host-agnostic core: options, time, storage, readiness and health.</summary>
 public static class DashboardCoreExtensions
 {
+    /// <summary>The log category of the platform's health-check service (<c>DefaultHealthCheckService</c>).</summary>
+    public const string HealthCheckLogCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
+
     /// <summary>Adds the core services. Options are validated when the host starts.</summary>
     public static TBuilder AddDashboardCore<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -30,6 +34,18 @@ public static class DashboardCoreExtensions
         services.AddValidatedOptions<StartupOptions, StartupOptionsValidator>(StartupOptions.SectionName);
         services.TryAddSingleton<Readiness>();
         services.TryAddSingleton<DashboardHealth>();
+
+        // Health is the platform's health-check service over three checks; the startup steps stay in StartupService
+        // (retrying, never in a request), so /api/health only reads their state and probes storage once.
+        services.AddHealthChecks()
+            .AddCheck<OptionsHealthCheck>(OptionsHealthCheck.Name)
+            .AddCheck<StartupHealthCheck>(StartupHealthCheck.Name)
+            .AddCheck<StorageHealthCheck>(StorageHealthCheck.Name);
+
+        // The health-check service logs every unhealthy check at Error, i.e. every poll while the app is starting or
+        // storage is away. "Not ready, retrying" is not an error: the answer carries the reason and StartupService logs
+        // each failed try (with backoff). Its own log lines are therefore kept to Critical.
+        builder.Logging.AddFilter(HealthCheckLogCategory, LogLevel.Critical);
         services.AddSingleton<IStartupStep, StorageProvisioningStep>();
         services.AddHostedService<StartupService>();
         return builder;

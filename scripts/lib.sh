@@ -17,7 +17,7 @@ require_tools() {
   [ "$major" -ge 20 ] || die "Node.js 20+ is required (found $(node --version))."
 }
 
-# Chromium for the browser tests (Tests/Browser drives it through playwright-core, which never downloads a browser).
+# Chromium for the browser tests (Tests/Dashboard drives it through playwright-core, which never downloads a browser).
 # Looks at CHROMIUM_PATH, then CHROMIUM_CANDIDATES (paths or names on PATH; default below) and exports CHROMIUM_PATH.
 # When none is there it installs Debian's/Ubuntu's `chromium` package if it can (root with apt-get); otherwise it stops
 # at once with the exact command to run. `./test.sh --check` runs only these checks.

@@ -12,11 +12,5 @@ public sealed record HealthReport(
     bool Live,
     bool Ready,
     string? Reason,
-    IReadOnlyList<HealthCheckResult> Checks,
+    IReadOnlyList<HealthCheckOutcome> Checks,
     DateTimeOffset CheckedAt);
-
-/// <summary>One check of a <see cref="HealthReport"/>.</summary>
-/// <param name="Name">What was checked.</param>
-/// <param name="Ok">Whether it passed.</param>
-/// <param name="Detail">What was seen.</param>
-public sealed record HealthCheckResult(string Name, bool Ok, string Detail);

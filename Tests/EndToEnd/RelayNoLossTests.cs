@@ -295,18 +295,7 @@ public sealed class RelayNoLossTests(AzuriteFixture azurite, ITestOutputHelper o
         // The queue keeps arrival order (receipts of one client are enqueued by its one receive loop, in order).
         var all = receipts.ToList();
         var distinct = all.Select(r => (r.Client, r.Id)).Distinct().Count();
-        static int Inversions(IEnumerable<Receipt> ordered) => ordered.GroupBy(r => (r.Client, r.Stream)).Sum(g =>
-        {
-            long last = 0;
-            var count = 0;
-            foreach (var r in g)
-            {
-                count += r.Seq < last ? 1 : 0;
-                last = Math.Max(last, r.Seq);
-            }
-
-            return count;
-        });
+        static int Inversions(IEnumerable<Receipt> ordered) => SeqInversions.Count(ordered, r => r.Client, r => r.Stream, r => r.Seq);
         var firstOfEach = all.DistinctBy(r => (r.Client, r.Id));
         return (all.Count, distinct, all.Count - distinct, Inversions(all), Inversions(firstOfEach));
     }

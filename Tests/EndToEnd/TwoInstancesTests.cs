@@ -225,18 +225,7 @@ public sealed class TwoInstancesTests(AzuriteFixture azurite, ITestOutputHelper 
     /// <summary>Seq inversions per (client, stream): raw receipts, and keeping only the first receipt of each id.</summary>
     private static (int Raw, int AfterDedupe) Inversions(List<Receipt> receipts)
     {
-        static int Count(IEnumerable<Receipt> ordered) => ordered.GroupBy(r => (r.Client, r.Stream)).Sum(g =>
-        {
-            long last = 0;
-            var inversions = 0;
-            foreach (var r in g)
-            {
-                inversions += r.Seq < last ? 1 : 0;
-                last = Math.Max(last, r.Seq);
-            }
-
-            return inversions;
-        });
+        static int Count(IEnumerable<Receipt> ordered) => SeqInversions.Count(ordered, r => r.Client, r => r.Stream, r => r.Seq);
 
         var first = receipts.GroupBy(r => (r.Client, r.Id)).Select(g => g.First());
         return (Count(receipts), Count(first));

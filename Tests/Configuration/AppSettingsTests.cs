@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using FunctionsDashboard.Configuration;
 using Microsoft.Extensions.Configuration;
 
-namespace FunctionsDashboard.Tests.Infra;
+namespace FunctionsDashboard.Tests.Configuration;
 
 /// <summary>
 /// Issue 16: <see cref="AppSettings"/> cannot drift from the options types (it is derived from them), nor from what the

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Xunit.Abstractions;
 
-namespace FunctionsDashboard.Tests.Browser;
+namespace FunctionsDashboard.Tests.Dashboard;
 
 /// <summary>
 /// The dashboard page in headless Chromium (Debian's, driven by playwright-core from npm), against DevHost with the

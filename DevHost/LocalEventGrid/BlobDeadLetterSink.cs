@@ -5,13 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.DevHost.LocalEventGrid;
 
-/// <summary>Where the local Event Grid dead-letters events it gives up on.</summary>
-internal interface IDeadLetterSink
-{
-    /// <summary>Writes <paramref name="events"/> (already carrying the dead-letter fields); throws when it could not.</summary>
-    Task WriteAsync(string topic, IReadOnlyList<JsonObject> events, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Dead-letters to the Azurite blob container <see cref="LocalEventGridExtensions.DeadLetterContainer"/> as Event Grid does:
 /// one JSON array per blob at <c>{topic}/{subscription}/{yyyy}/{MM}/{dd}/{HH}/{guid}.json</c>.

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace FunctionsDashboard.Tests.Hardening;
+namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>What a <see cref="FaultyTcpProxy"/> does with connections.</summary>
 public enum ProxyMode
