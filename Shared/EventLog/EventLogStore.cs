@@ -175,6 +175,29 @@ internal sealed class EventLogStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The highest last seq of a stream's segments in one bucket from <paramref name="fromSeq"/> on (keys only), or 0
+    /// when there is none (or no such bucket).
+    /// </summary>
+    public async Task<long> LastSegmentFromAsync(string stream, DateOnly bucket, long fromSeq, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {stream} and RowKey ge {EventLogLayout.SeqKey(fromSeq)} and RowKey le {EventLogLayout.MaxSeqKey}");
+        long last = 0;
+        try
+        {
+            await foreach (var row in WriteTable(bucket).QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                last = Math.Max(last, EventLogLayout.ParseSeqKey(row.RowKey));
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return 0; // the bucket is gone
+        }
+
+        return last;
+    }
+
     /// <summary>The data of an event kept in a blob (<c>container/name</c>, container without prefix).</summary>
     public async Task<JsonElement> LoadBlobAsync(string reference, CancellationToken cancellationToken)
     {

@@ -44,6 +44,7 @@ public sealed partial class EventLogWriter
             PendingRange? committed = null;
             var committedAt = default(DateTimeOffset);
             var uncertain = false;
+            HeadRow? movedFrom = null; // the head as a try found it moved by another writer (412): read again cheaply
             var attemptBucket = log._store.Today;
             try
             {
@@ -64,7 +65,12 @@ public sealed partial class EventLogWriter
                             return;
                         }
 
-                        _head ??= await LoadHeadAsync(ct);
+                        if (_head is null)
+                        {
+                            _head = movedFrom is { } stale ? await ReloadMovedHeadAsync(stale, ct) : await LoadHeadAsync(ct);
+                            movedFrom = null;
+                        }
+
                         await RollOverIfDueAsync(ct);
                         var windows = ClaimWindows(_head!);
                         if (state.Windows is null || !state.Windows.SequenceEqual(windows))
@@ -135,6 +141,7 @@ public sealed partial class EventLogWriter
                         catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && e.FailedTransactionActionIndex is null or 0)
                         {
                             // Another writer (another instance) moved the head: read it again.
+                            movedFrom = _head;
                             _head = null;
                             throw new EventLogConflictException($"The head of stream '{stream}' changed (HTTP {e.Status}).");
                         }

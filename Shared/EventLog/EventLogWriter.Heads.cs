@@ -42,11 +42,45 @@ public sealed partial class EventLogWriter
                 head = store.Successor(head, next);
             }
 
-            return await CheckRollbackAsync(head, cancellationToken);
+            return await CheckRollbackAsync(head, null, cancellationToken);
+        }
+
+        /// <summary>
+        /// Reads the head again after another writer moved it (a commit got 412): the row in the bucket it was in (along
+        /// sealed heads), with the rollback check's segment lookup sent at the same time (segment keys only, from the stale
+        /// head on), so a conflict costs one round trip instead of three (directory, head, segments). A head that moved
+        /// to another bucket, or is gone, is read the long way.
+        /// </summary>
+        private async Task<HeadRow> ReloadMovedHeadAsync(HeadRow stale, CancellationToken cancellationToken)
+        {
+            var beyond = log._store.LastSegmentFromAsync(stream, stale.Bucket, stale.LastSeq + 1, cancellationToken);
+            var head = await log._store.FindHeadAsync(stream, stale.Bucket, forWrite: true, cancellationToken);
+            long stored;
+            try
+            {
+                stored = await beyond;
+            }
+            catch (Exception) when (head is null || head.Bucket != stale.Bucket || head.Next is not null)
+            {
+                stored = 0; // not used: read the long way below
+            }
+
+            if (head is null || head.Bucket != stale.Bucket || head.Next is not null)
+            {
+                return await LoadHeadAsync(cancellationToken);
+            }
+
+            return await CheckRollbackAsync(head, stored, cancellationToken);
         }
 
         /// <summary>Detects a log that lost its tail; when it did, starts a new generation (and says so loudly).</summary>
-        private async Task<HeadRow> CheckRollbackAsync(HeadRow head, CancellationToken cancellationToken)
+        /// <param name="head">The head as read.</param>
+        /// <param name="storedLast">
+        /// The highest last seq of the head's bucket's segments from some seq ≤ the head's on, when already looked up
+        /// (<see cref="ReloadMovedHeadAsync"/>); null: look it up now.
+        /// </param>
+        /// <param name="cancellationToken">Cancels the lookups.</param>
+        private async Task<HeadRow> CheckRollbackAsync(HeadRow head, long? storedLast, CancellationToken cancellationToken)
         {
             long known = 0;
             string? evidence = null;
@@ -56,13 +90,14 @@ public sealed partial class EventLogWriter
                 evidence = "acknowledged by this instance";
             }
 
-            await foreach (var segment in log._store.SegmentsFromAsync(stream, head.Bucket, head.LastSeq + 1, 100, cancellationToken))
+            // A segment beyond a head whose ETag is current means storage lost the head's last writes (a commit writes
+            // both in one transaction). One committed after the head was read only looks like that: the new generation's
+            // ETag-conditioned write then fails, and the head is read again.
+            var last = storedLast ?? await log._store.LastSegmentFromAsync(stream, head.Bucket, head.LastSeq + 1, cancellationToken);
+            if (last > head.LastSeq && last > known)
             {
-                if (segment.Last > known)
-                {
-                    known = segment.Last;
-                    evidence = "stored in a segment beyond the head";
-                }
+                known = last;
+                evidence = "stored in a segment beyond the head";
             }
 
             if (evidence is null)

@@ -11,7 +11,7 @@ namespace FunctionsDashboard.Bench;
 
 /// <summary>
 /// Command line: <c>--only prune|instances --prune 1000000,5000000 --duration 10 --warmup 2 --concurrency 16
-/// --per-request 10</c>. One Azurite (private, in memory) for every row; baselines in the same run.
+/// --per-request 10 --repeats 1</c>. One Azurite (private, in memory) for every row; baselines in the same run.
 /// </summary>
 internal static class ScaleOutBenchmark
 {
@@ -52,10 +52,18 @@ internal static class ScaleOutBenchmark
             Say("");
             var settings = new TwoProcessBenchmark.Settings(
                 TimeSpan.FromSeconds(Int("--duration", 10)), TimeSpan.FromSeconds(Int("--warmup", 2)), Int("--concurrency", 16), Int("--per-request", 10));
+            // The raw-batch baseline first, then one and two processes alternating (--repeats pairs): load drifts, the
+            // ratios that count are within a pair and against the baseline of the same run.
+            var raw = await TwoProcessBenchmark.RawBatchAsync(azurite.ConnectionString, settings);
+            Say(string.Create(CultureInfo.InvariantCulture, $"Baseline, same Azurite: raw-batch-100 at concurrency {settings.Concurrency}: {raw:N0} entities/s."));
+            Say("");
             Say(TwoProcessBenchmark.Header);
-            foreach (var processes in new[] { 1, 2 })
+            for (var repeat = 0; repeat < Int("--repeats", 1); repeat++)
             {
-                Say(await TwoProcessBenchmark.RunAsync(root, azurite.ConnectionString, processes, settings));
+                foreach (var processes in new[] { 1, 2 })
+                {
+                    Say(await TwoProcessBenchmark.RunAsync(root, azurite.ConnectionString, processes, settings, raw));
+                }
             }
         }
 
