@@ -52,6 +52,11 @@ internal static class EventGridParser
             // Our own words and the position, never the exception's text.
             return new ParsedWebhookBody.Malformed($"The body is not valid JSON (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}).");
         }
+        catch (InvalidOperationException)
+        {
+            // Comparing a property name that escapes a lone surrogate (\uD800) throws this rather than a JsonException.
+            return new ParsedWebhookBody.Malformed("The body is not valid JSON (a property name escapes an unpaired surrogate).");
+        }
 
         if (!shape.IsContainer)
         {

@@ -112,6 +112,7 @@ public sealed class EventGridParserTests
     [InlineData("42", "array of events")]
     [InlineData("[]", "no events")]
     [InlineData("[1,2]", "JSON object")]
+    [InlineData("""[{"specversio\uD800":1}]""", "not valid JSON")] // a lone surrogate escape in a property name (the fuzz run's seed 14 found it)
     [InlineData("""[{"id":"e1","subject":"s","eventTime":"2026-11-25T12:00:00Z","dataVersion":"1","data":{}}]""", "Event Grid schema")]
     [InlineData("""[{"id":"","subject":"s","eventType":"T","eventTime":"2026-11-25T12:00:00Z","dataVersion":"1","data":{}}]""", "non-empty id")]
     [InlineData("""[{"specversion":"1.0","source":"/s","type":"T"}]""", "CloudEvents 1.0")]
