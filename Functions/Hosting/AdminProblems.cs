@@ -21,4 +21,22 @@ public static class AdminProblems
                 detail: $"Present the admin key (Relay:AdminKey) in header {RelayAdminKey.HeaderName}.",
                 statusCode: StatusCodes.Status401Unauthorized),
         };
+
+    /// <summary>
+    /// <see cref="Check"/>, then the optional <c>?stream=</c> filter of the dead-letter endpoints: null when both pass, with
+    /// <paramref name="stream"/> the stream asked for (null = every stream); otherwise the 401, 403 or 400 to answer.
+    /// </summary>
+    public static ProblemHttpResult? CheckWithStream(HttpRequest request, string configuredKey, out string? stream)
+    {
+        stream = null;
+        if (Check(request, configuredKey) is { } refused)
+        {
+            return refused;
+        }
+
+        stream = request.Query["stream"].FirstOrDefault();
+        return stream is not null && !StreamName.IsValid(stream)
+            ? TypedResults.Problem(title: "Bad stream", detail: $"'{stream}' is not a stream name.", statusCode: StatusCodes.Status400BadRequest)
+            : null;
+    }
 }

@@ -12,9 +12,12 @@ namespace FunctionsDashboard.Functions.Relay;
 /// </summary>
 public sealed class EventGridFunction(EventGridWebhook webhook)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.EventGrid.Disabled</c> use it).</summary>
+    public const string Name = "EventGrid";
+
     /// <summary>200 once the events are durable (or the handshake is answered); problem+json otherwise.</summary>
-    [Function(nameof(EventGrid))]
-    public async Task<Results<Ok<EventGridAck>, Ok<SubscriptionValidationReply>, Ok, ProblemHttpResult>> EventGrid(
+    [Function(Name)]
+    public async Task<Results<Ok<EventGridAck>, Ok<SubscriptionValidationReply>, Ok, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "eventgrid")] HttpRequest request,
         CancellationToken cancellationToken)
     {

@@ -22,15 +22,9 @@ public sealed class RelayDeadLettersFunction(RelayDeadLetters deadLetters, IOpti
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "relay/deadletters")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (AdminProblems.Check(request, options.Value.AdminKey) is { } refused)
+        if (AdminProblems.CheckWithStream(request, options.Value.AdminKey, out var stream) is { } refused)
         {
             return refused;
-        }
-
-        var stream = request.Query["stream"].FirstOrDefault();
-        if (stream is not null && !StreamName.IsValid(stream))
-        {
-            return TypedResults.Problem(title: "Bad stream", detail: $"'{stream}' is not a stream name.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         var limitText = request.Query["limit"].FirstOrDefault();

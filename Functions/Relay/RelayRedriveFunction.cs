@@ -22,15 +22,9 @@ public sealed class RelayRedriveFunction(RelayDeadLetters deadLetters, IOptions<
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "relay/deadletters/redrive")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        if (AdminProblems.Check(request, options.Value.AdminKey) is { } refused)
+        if (AdminProblems.CheckWithStream(request, options.Value.AdminKey, out var stream) is { } refused)
         {
             return refused;
-        }
-
-        var stream = request.Query["stream"].FirstOrDefault();
-        if (stream is not null && !StreamName.IsValid(stream))
-        {
-            return TypedResults.Problem(title: "Bad stream", detail: $"'{stream}' is not a stream name.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         return TypedResults.Ok(await deadLetters.RedriveAsync(stream, cancellationToken));

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FunctionsDashboard.Access;
-using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.Sse;
 using Microsoft.AspNetCore.Http;
@@ -17,11 +16,14 @@ namespace FunctionsDashboard.Functions.Sse;
 /// </summary>
 public sealed class EventHistoryFunction(StreamAccess access, StreamReadPlanner planner, EventHistory history)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.EventHistory.Disabled</c> use it).</summary>
+    public const string Name = "EventHistory";
+
     /// <summary>Default page size.</summary>
     public const int DefaultLimit = 100;
 
     /// <summary>Reads a page.</summary>
-    [Function("EventHistory")]
+    [Function(Name)]
     public async Task<Results<Ok<HistoryPage>, Ok<StreamHistoryPage>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "events/history")] HttpRequest request,
         CancellationToken cancellationToken)

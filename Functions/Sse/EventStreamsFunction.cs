@@ -1,5 +1,4 @@
 using FunctionsDashboard.Access;
-using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.Sse;
 using Microsoft.AspNetCore.Http;
@@ -8,16 +7,14 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsDashboard.Functions.Sse;
 
-/// <summary>The streams a caller may read.</summary>
-/// <param name="Streams">Their heads, by name.</param>
-/// <param name="Readable">The caller's readable patterns.</param>
-public sealed record EventStreams(IReadOnlyList<StreamHead> Streams, IReadOnlyList<string> Readable);
-
 /// <summary><c>GET /api/events/streams</c>: every stream the caller may read, with its head (for stream pickers and per-stream gap fill).</summary>
 public sealed class EventStreamsFunction(StreamAccess access, EventHistory history)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.EventStreams.Disabled</c> use it).</summary>
+    public const string Name = "EventStreams";
+
     /// <summary>Lists the streams.</summary>
-    [Function("EventStreams")]
+    [Function(Name)]
     public async Task<Results<Ok<EventStreams>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "events/streams")] HttpRequest request,
         CancellationToken cancellationToken)

@@ -16,8 +16,11 @@ namespace FunctionsDashboard.Functions.Sse;
 /// </summary>
 public sealed class EventsFunction(StreamAccess access, StreamReadPlanner planner, SseSession session, StreamSigningKey key)
 {
+    /// <summary>The function name (app settings such as <c>AzureWebJobs.Events.Disabled</c> use it).</summary>
+    public const string Name = "Events";
+
     /// <summary>Streams events until the cap, then ends cleanly.</summary>
-    [Function("Events")]
+    [Function(Name)]
     public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "events")] HttpRequest request,
         CancellationToken cancellationToken)

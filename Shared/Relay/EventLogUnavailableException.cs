@@ -24,6 +24,3 @@ public sealed class EventLogUnavailableException : Exception
     {
     }
 }
-
-/// <summary>Another writer changed the stream head, or an id was already there: re-read and try again at once.</summary>
-internal sealed class EventLogConflictException(string message) : Exception(message);

@@ -136,15 +136,3 @@ public sealed class RelayDeadLetters
         return ranges;
     }
 }
-
-/// <summary>The answer of <c>GET /api/relay/deadletters</c>.</summary>
-/// <param name="Count">Entries in this answer.</param>
-/// <param name="Truncated">True when there are more than the limit asked for.</param>
-/// <param name="Items">The entries.</param>
-public sealed record DeadLetterListing(int Count, bool Truncated, IReadOnlyList<DeadLetterEntry> Items);
-
-/// <summary>The answer of <c>POST /api/relay/deadletters/redrive</c>.</summary>
-/// <param name="Requeued">Dead-lettered events queued for delivery again.</param>
-/// <param name="Messages">Delivery messages they were queued in.</param>
-/// <param name="NotRedrivable">Entries left alone: unreadable delivery messages (no event to send).</param>
-public sealed record RedriveResult(int Requeued, int Messages, int NotRedrivable);

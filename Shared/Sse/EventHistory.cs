@@ -3,23 +3,6 @@ using FunctionsDashboard.EventLog;
 
 namespace FunctionsDashboard.Sse;
 
-/// <summary>A history page over several streams, resumable by its cursor.</summary>
-/// <param name="Cursor">The cursor after these events: pass it as <c>cursor</c> for the next page (or as SSE <c>Last-Event-ID</c>).</param>
-/// <param name="Events">The events, grouped by stream, each stream in seq order.</param>
-/// <param name="Reset">True when some stream could not be resumed exactly (see <paramref name="Resets"/>): reload the view.</param>
-/// <param name="Resets">The streams that were reset, and where they resume.</param>
-/// <param name="More">True when more events are waiting: ask again with <paramref name="Cursor"/>.</param>
-public sealed record HistoryPage(string Cursor, IReadOnlyList<DashboardEvent> Events, bool Reset, IReadOnlyList<SseSession.ResetNotice> Resets, bool More);
-
-/// <summary>A history page of one stream.</summary>
-/// <param name="Stream">The stream.</param>
-/// <param name="Generation">Its generation.</param>
-/// <param name="LastSeq">Its highest seq now.</param>
-/// <param name="FirstRetainedSeq">Its oldest retained seq.</param>
-/// <param name="Reset">True when <c>after</c>/<c>generation</c> could not be served exactly: the events start at the oldest retained one; reload the view.</param>
-/// <param name="Events">The events after the requested seq, in order.</param>
-public sealed record StreamHistoryPage(string Stream, string Generation, long LastSeq, long FirstRetainedSeq, bool Reset, IReadOnlyList<DashboardEvent> Events);
-
 /// <summary>The history API's reads: by cursor over every stream of a scope, by stream and seq, and the stream list.</summary>
 public sealed class EventHistory(IEventLogReader reader, CursorCheckpoints checkpoints, StreamReadPlanner planner)
 {

@@ -35,6 +35,25 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(declared, inMetadata);
     }
 
+    /// <summary>
+    /// Issue 16: one convention for every function: class <c>{Name}Function</c> holding <c>public const string Name</c>,
+    /// used by <c>[Function(Name)]</c> on its one method, <c>Run</c>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FunctionNames))]
+    public void Function_FollowsTheConvention(string name)
+    {
+        var declared = DeclaredFunctions().Single(f => f.Name == name);
+        var type = declared.Method.DeclaringType!;
+
+        Assert.Equal($"{name}Function", type.Name);
+        Assert.Equal("Run", declared.Method.Name);
+        var constant = type.GetField("Name", BindingFlags.Public | BindingFlags.Static);
+        Assert.True(constant is { IsLiteral: true } && constant.FieldType == typeof(string), $"{type.Name} has no public const string Name.");
+        Assert.Equal(name, constant.GetRawConstantValue());
+        Assert.Single(DeclaredFunctions(), f => f.Method.DeclaringType == type);
+    }
+
     [Theory]
     [MemberData(nameof(FunctionNames))]
     public void Metadata_DeclaresTriggerEntryPointRouteAndMethods(string name)
