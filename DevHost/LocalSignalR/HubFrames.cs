@@ -120,9 +120,27 @@ internal static class HubFrames
     /// <summary>The bytes of <paramref name="message"/>, separator included.</summary>
     public static ReadOnlyMemory<byte> Write(HubMessage message) => Protocol.GetMessageBytes(message);
 
-    /// <summary>An invocation of <paramref name="target"/> with raw JSON arguments (the REST body's <c>arguments</c>).</summary>
-    public static ReadOnlyMemory<byte> Invocation(string target, IReadOnlyList<JsonElement> arguments) =>
-        Write(new InvocationMessage(target, arguments.Select(a => (object?)a).ToArray()));
+    /// <summary>
+    /// An invocation of <paramref name="target"/> whose <c>arguments</c> array is <paramref name="argumentsJson"/> as is (raw,
+    /// valid JSON): the frame <see cref="JsonHubProtocol"/> writes, without parsing and writing the arguments again.
+    /// </summary>
+    public static ReadOnlyMemory<byte> Invocation(string target, ReadOnlySpan<byte> argumentsJson)
+    {
+        var buffer = new ArrayBufferWriter<byte>(argumentsJson.Length + (target.Length * 3) + 48);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("type", Types.Invocation);
+            writer.WriteString("target", target);
+            writer.WritePropertyName("arguments");
+            writer.WriteRawValue(argumentsJson, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        buffer.GetSpan(1)[0] = RecordSeparator;
+        buffer.Advance(1);
+        return buffer.WrittenMemory;
+    }
 
     /// <summary>A close message; <paramref name="error"/> null for a clean close.</summary>
     public static ReadOnlyMemory<byte> Close(string? error, bool allowReconnect) => Write(new CloseMessage(error, allowReconnect));

@@ -132,8 +132,22 @@ internal sealed class LocalHub(string name)
         TryGet(connectionId, out var connection) ? [connection!] : [];
 
     /// <summary>Sends one message to each of <paramref name="connections"/>; connections that left meanwhile are skipped.</summary>
-    public static Task SendAsync(IReadOnlyList<LocalClientConnection> connections, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
-        connections.Count == 0 ? Task.CompletedTask : Task.WhenAll(connections.Select(c => c.SendAsync(frame, cancellationToken)));
+    public static Task SendAsync(IReadOnlyList<LocalClientConnection> connections, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        // As ASP.NET Core's hub lifetime manager does: write to every connection, wait only for the writes that did not
+        // complete at once (a full transport buffer).
+        List<Task>? pending = null;
+        for (var i = 0; i < connections.Count; i++)
+        {
+            var write = connections[i].SendAsync(frame, cancellationToken);
+            if (!write.IsCompletedSuccessfully)
+            {
+                (pending ??= []).Add(write);
+            }
+        }
+
+        return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
+    }
 
     private IReadOnlyList<LocalClientConnection> Members(Dictionary<string, HashSet<string>> index, string key, IReadOnlyCollection<string> excluded)
     {

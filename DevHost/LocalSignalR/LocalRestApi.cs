@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 
@@ -129,7 +130,7 @@ internal static class LocalRestApi
 
         if (store.TryGet(hub, out var localHub))
         {
-            await LocalHub.SendAsync(targets(localHub!), HubFrames.Invocation(message!.Target, message.Arguments), cancellationToken);
+            await LocalHub.SendAsync(targets(localHub!), message!.Frame, cancellationToken);
         }
 
         return TypedResults.Accepted((string?)null);
@@ -166,8 +167,8 @@ internal static class LocalRestApi
             return (null, TooLarge());
         }
 
-        using var body = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        using var body = new MemoryStream(request.ContentLength is > 0 and var length ? (int)length : 4096);
+        var chunk = new byte[Math.Min(16 * 1024, Math.Max(256, (int)(request.ContentLength ?? 0) + 1))];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
@@ -181,7 +182,7 @@ internal static class LocalRestApi
 
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray());
+            using var document = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
@@ -200,8 +201,12 @@ internal static class LocalRestApi
                 return (null, BadRequest("The 'arguments' field must be an array.", "arguments"));
             }
 
-            var values = arguments is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().Select(a => a.Clone()).ToList() : [];
-            return (new HubMessagePayload(target.Value.GetString()!, values), null);
+            // The frame carries the arguments exactly as sent (raw JSON), so they are neither copied nor written again.
+            var name = target.Value.GetString()!;
+            var frame = arguments is { ValueKind: JsonValueKind.Array } array
+                ? HubFrames.Invocation(name, JsonMarshal.GetRawUtf8Value(array))
+                : HubFrames.Invocation(name, "[]"u8);
+            return (new HubMessagePayload(name, frame), null);
         }
         catch (JsonException)
         {
@@ -238,5 +243,5 @@ internal static class LocalRestApi
         ServiceError.Result(StatusCodes.Status413PayloadTooLarge, "PayloadTooLarge", $"The body is larger than {MaxBodySize} bytes.", "body");
 }
 
-/// <summary>A REST message: the client method and its arguments (raw JSON).</summary>
-internal sealed record HubMessagePayload(string Target, IReadOnlyList<JsonElement> Arguments);
+/// <summary>A REST message: the client method, and the invocation frame that carries it to clients.</summary>
+internal sealed record HubMessagePayload(string Target, ReadOnlyMemory<byte> Frame);

@@ -55,6 +55,7 @@ internal static class DeliveryBenchmark
         say("- `bare-sse`: bare Kestrel, `POST /publish` pushes the body to every `GET /sse` client (the baseline).");
         say("- `signalr (n/message)`: `POST /api/eventgrid` on DevHost (durable commit, then delivery) → local SignalR Service → .NET `HubConnection`s; `Relay:Delivery:MaxEventsPerMessage` = n.");
         say("- `sse`: the same publish → DevHost `GET /api/events?stream=` clients.");
+        say("- Before the measured rows, one unmeasured round of each DevHost row (3 s) warms the freshly started DevHost up.");
         say("");
         say(LatencyResult.Header);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2048, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = TimeSpan.FromSeconds(60) };
@@ -70,6 +71,18 @@ internal static class DeliveryBenchmark
                     ["Relay:Delivery:MaxEventsPerMessage"] = batch.ToString(CultureInfo.InvariantCulture),
                 });
             }
+
+            // One unmeasured round first: a freshly started DevHost runs its first seconds on unoptimised (tier-0) code, and
+            // whichever row came first paid for it (the first SignalR row of a launch was often several times the others).
+            var warm = settings with { Duration = TimeSpan.FromSeconds(3) };
+            foreach (var (batch, server) in devHosts)
+            {
+                var row = await SignalRRowAsync(warm, http, server, $"signalr ({batch}/message) warm-up", $"lat-warm-b{batch}");
+                Console.Error.WriteLine($"warm-up round, not counted: signalr p99 {row.P99:0.0} ms");
+            }
+
+            var warmSse = await SseRowAsync(warm, http, devHosts.Values.First(), "lat-sse-warm");
+            Console.Error.WriteLine($"warm-up round, not counted: sse p99 {warmSse.P99:0.0} ms");
 
             for (var repeat = 0; repeat < settings.Repeat; repeat++)
             {

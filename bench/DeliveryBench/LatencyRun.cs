@@ -189,9 +189,10 @@ internal sealed class LatencyRun
             {
                 var connection = new HubConnectionBuilder().WithUrl(apiBase).Build();
                 connection.On<JsonElement>("event", e => Receive(c, e.GetProperty("data")));
-                connection.On<JsonElement[]>("events", batch =>
+                // One JsonDocument per hub message (as the SSE clients parse each frame once), not one per event.
+                connection.On<JsonElement>("events", batch =>
                 {
-                    foreach (var e in batch)
+                    foreach (var e in batch.EnumerateArray())
                     {
                         Receive(c, e.GetProperty("data"));
                     }

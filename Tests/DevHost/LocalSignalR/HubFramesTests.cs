@@ -97,13 +97,18 @@ public sealed class HubFramesTests
     [Fact]
     public void Invocation_RawJsonArguments_WrittenAsIs()
     {
-        using var argument = JsonDocument.Parse("""{"seq":1,"data":[1,2]}""");
+        using var arguments = JsonDocument.Parse("""[{"seq":1,"data":[1,2]}]""");
 
-        var bytes = HubFrames.Invocation("event", [argument.RootElement]).ToArray();
+        var bytes = HubFrames.Invocation("event", System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(arguments.RootElement)).ToArray();
 
+        Assert.Equal(HubFrames.RecordSeparator, bytes[^1]);
         using var json = JsonDocument.Parse(bytes.AsMemory(0, bytes.Length - 1));
         Assert.Equal(HubFrames.Types.Invocation, HubMessageType(json));
         Assert.Equal("""{"seq":1,"data":[1,2]}""", json.RootElement.GetProperty("arguments")[0].GetRawText());
+
+        // The same frame ASP.NET Core's JsonHubProtocol writes for that invocation.
+        var protocol = HubFrames.Write(new Microsoft.AspNetCore.SignalR.Protocol.InvocationMessage("event", [arguments.RootElement[0]])).ToArray();
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(protocol), System.Text.Encoding.UTF8.GetString(bytes));
     }
 
     private static int HubMessageType(JsonDocument json) => json.RootElement.GetProperty("type").GetInt32();
