@@ -50,16 +50,8 @@ internal sealed class EventLogStore : IAsyncDisposable
     public TableClient WriteIndexTable(DateOnly window) => _storage.SingleTryTable(EventLogLayout.IndexTable(window));
 
     /// <summary>Creates the id-index table of a window once per process (idempotent).</summary>
-    public Task EnsureIndexTableAsync(DateOnly window, CancellationToken cancellationToken)
-    {
-        var task = _createdIndexTables.GetOrAdd(window, w => _storage.Table(EventLogLayout.IndexTable(w)).CreateIfNotExistsAsync(CancellationToken.None));
-        if (task.IsFaulted || task.IsCanceled)
-        {
-            _createdIndexTables.TryRemove(window, out _);
-        }
-
-        return task.WaitAsync(cancellationToken);
-    }
+    public Task EnsureIndexTableAsync(DateOnly window, CancellationToken cancellationToken) =>
+        Once(_createdIndexTables, window, w => _storage.Table(EventLogLayout.IndexTable(w)).CreateIfNotExistsAsync(CancellationToken.None), cancellationToken);
 
     /// <summary>Forgets that an id-index window's table exists (retention dropped it).</summary>
     public void ForgetIndex(DateOnly window) => _createdIndexTables.TryRemove(window, out _);
@@ -67,28 +59,12 @@ internal sealed class EventLogStore : IAsyncDisposable
     public BlobContainerClient WritePayloads(DateOnly day) => _storage.SingleTryContainer(EventLogLayout.PayloadContainer(day));
 
     /// <summary>Creates the bucket table once per process (idempotent).</summary>
-    public Task EnsureTableAsync(DateOnly day, CancellationToken cancellationToken)
-    {
-        var task = _createdTables.GetOrAdd(day, d => _storage.Table(EventLogLayout.BucketTable(d)).CreateIfNotExistsAsync(CancellationToken.None));
-        if (task.IsFaulted || task.IsCanceled)
-        {
-            _createdTables.TryRemove(day, out _);
-        }
-
-        return task.WaitAsync(cancellationToken);
-    }
+    public Task EnsureTableAsync(DateOnly day, CancellationToken cancellationToken) =>
+        Once(_createdTables, day, d => _storage.Table(EventLogLayout.BucketTable(d)).CreateIfNotExistsAsync(CancellationToken.None), cancellationToken);
 
     /// <summary>Creates the payload container of a day once per process (idempotent).</summary>
-    public Task EnsureContainerAsync(DateOnly day, CancellationToken cancellationToken)
-    {
-        var task = _createdContainers.GetOrAdd(day, d => _storage.Container(EventLogLayout.PayloadContainer(d)).CreateIfNotExistsAsync(cancellationToken: CancellationToken.None));
-        if (task.IsFaulted || task.IsCanceled)
-        {
-            _createdContainers.TryRemove(day, out _);
-        }
-
-        return task.WaitAsync(cancellationToken);
-    }
+    public Task EnsureContainerAsync(DateOnly day, CancellationToken cancellationToken) =>
+        Once(_createdContainers, day, d => _storage.Container(EventLogLayout.PayloadContainer(d)).CreateIfNotExistsAsync(cancellationToken: CancellationToken.None), cancellationToken);
 
     /// <summary>Forgets that a bucket's table and container exist (retention dropped them).</summary>
     public void Forget(DateOnly day)
@@ -234,4 +210,16 @@ internal sealed class EventLogStore : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Directory.DisposeAsync();
+
+    /// <summary>Runs <paramref name="create"/> once per key and process; a failed or cancelled run is tried again next time.</summary>
+    private static Task Once(ConcurrentDictionary<DateOnly, Task> created, DateOnly key, Func<DateOnly, Task> create, CancellationToken cancellationToken)
+    {
+        var task = created.GetOrAdd(key, create);
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            created.TryRemove(key, out _);
+        }
+
+        return task.WaitAsync(cancellationToken);
+    }
 }

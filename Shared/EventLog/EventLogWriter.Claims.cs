@@ -18,13 +18,18 @@ public sealed partial class EventLogWriter
         /// in flight the event waits; if it can no longer land (older than <see cref="ClaimTimeout"/>, or abandoned by this
         /// writer) it is taken over after a fence on the head. An event is claimed when it holds its row in every window.
         /// </summary>
-        private async Task ClaimAsync(List<PendingEvent> todo, string token, ClaimState state, CancellationToken cancellationToken)
+        /// <param name="todo">The events to claim.</param>
+        /// <param name="token">The commit's token.</param>
+        /// <param name="state">What became of the events so far.</param>
+        /// <param name="basis">The head the claims are made for: its bucket and the stream's buckets decide the windows.</param>
+        /// <param name="cancellationToken">Cancels the storage calls.</param>
+        private async Task ClaimAsync(List<PendingEvent> todo, string token, ClaimState state, HeadRow basis, CancellationToken cancellationToken)
         {
             IReadOnlyList<PendingEvent> remaining = todo;
-            var windows = ClaimWindows(_head!);
+            var windows = ClaimWindows(basis);
             for (var i = windows.Count - 1; i >= 0 && remaining.Count > 0; i--)
             {
-                remaining = await ClaimInWindowAsync(remaining, windows[i], current: i == 0, token, state, cancellationToken);
+                remaining = await ClaimInWindowAsync(remaining, windows[i], current: i == 0, token, basis.Bucket, state, cancellationToken);
             }
 
             state.Claimed.UnionWith(remaining);
@@ -32,10 +37,10 @@ public sealed partial class EventLogWriter
 
         /// <summary>Claims <paramref name="todo"/> in one window; returns the events that hold their row there now.</summary>
         private async Task<List<PendingEvent>> ClaimInWindowAsync(
-            IReadOnlyList<PendingEvent> todo, DateOnly window, bool current, string token, ClaimState state, CancellationToken cancellationToken)
+            IReadOnlyList<PendingEvent> todo, DateOnly window, bool current, string token, DateOnly bucket, ClaimState state, CancellationToken cancellationToken)
         {
             var now = log._timeProvider.GetUtcNow();
-            var foreign = await SubmitClaimsAsync(todo, token, window, current, _head!.Bucket, now, cancellationToken);
+            var foreign = await SubmitClaimsAsync(todo, token, window, current, bucket, now, cancellationToken);
             var byEvent = foreign.GroupBy(f => f.Event).ToDictionary(g => g.Key, g => g.Select(f => (f.Table, f.Claim)).ToList());
             var claimed = todo.Where(p => !byEvent.ContainsKey(p)).ToList();
             var takeOver = new List<(PendingEvent Event, List<(DateOnly Table, ClaimRow Claim)> Claims)>();

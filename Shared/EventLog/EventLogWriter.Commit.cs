@@ -32,6 +32,39 @@ public sealed partial class EventLogWriter
             return (primaries, followers);
         }
 
+        /// <summary>
+        /// Adds what has queued to a commit that lost the head to another writer (<see cref="TakeMore"/>); a repeated id
+        /// follows its primary.
+        /// </summary>
+        private void Grow(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers)
+        {
+            var more = TakeMore(batch.Count, batch.Sum(p => p.Cost));
+            if (more.Count == 0)
+            {
+                return;
+            }
+
+            var byKey = new Dictionary<string, PendingEvent>(primaries.Count + more.Count, StringComparer.Ordinal);
+            foreach (var p in primaries)
+            {
+                byKey.TryAdd(p.IdKey, p);
+            }
+
+            foreach (var p in more)
+            {
+                batch.Add(p);
+                if (byKey.TryGetValue(p.IdKey, out var first))
+                {
+                    followers.Add((p, first));
+                }
+                else
+                {
+                    byKey[p.IdKey] = p;
+                    primaries.Add(p);
+                }
+            }
+        }
+
         /// <summary>Commits <paramref name="batch"/>: claims its ids, then writes segment, marker and head in one transaction.</summary>
         private async Task CommitAsync(List<PendingEvent> batch, List<PendingEvent> primaries, List<(PendingEvent Follower, PendingEvent Primary)> followers)
         {
@@ -65,12 +98,22 @@ public sealed partial class EventLogWriter
                             return;
                         }
 
-                        if (_head is null)
+                        if (movedFrom is { } lost)
                         {
-                            _head = movedFrom is { } stale ? await ReloadMovedHeadAsync(stale, ct) : await LoadHeadAsync(ct);
+                            // Another writer committed first. What queued meanwhile joins this commit and is claimed (same
+                            // token) before the head is read again, so the head is as fresh as it can be when the commit goes
+                            // out: under contention commits get larger rather than more frequent, and lose less often.
                             movedFrom = null;
+                            Grow(batch, primaries, followers);
+                            if (state.Windows is { } claimedIn && claimedIn.SequenceEqual(ClaimWindows(lost)))
+                            {
+                                await ClaimAsync([.. primaries.Where(p => !state.IsSettled(p))], token, state, lost, ct);
+                            }
+
+                            _head = await ReloadMovedHeadAsync(lost, ct);
                         }
 
+                        _head ??= await LoadHeadAsync(ct);
                         await RollOverIfDueAsync(ct);
                         var windows = ClaimWindows(_head!);
                         if (state.Windows is null || !state.Windows.SequenceEqual(windows))
@@ -80,7 +123,7 @@ public sealed partial class EventLogWriter
                         }
 
                         var todo = primaries.Where(p => !state.IsSettled(p)).ToList();
-                        await ClaimAsync(todo, token, state, ct);
+                        await ClaimAsync(todo, token, state, _head!, ct);
                         var fresh = primaries.Where(p => state.Claimed.Contains(p)).ToList();
                         if (fresh.Count == 0)
                         {

@@ -294,6 +294,29 @@ public sealed partial class EventLogWriter
             return batch;
         }
 
+        /// <summary>
+        /// More events from the queue for a commit that already holds <paramref name="count"/> events of
+        /// <paramref name="cost"/> bytes, within the same limits as <see cref="TakeBatch"/>.
+        /// </summary>
+        private List<PendingEvent> TakeMore(int count, int cost)
+        {
+            var more = new List<PendingEvent>();
+            lock (_gate)
+            {
+                while (_queue.TryPeek(out var next) && count + more.Count < MaxEventsPerCommit && cost + next.Cost <= EventLogLayout.MaxSegmentBytes)
+                {
+                    _queue.Dequeue();
+                    if (!next.Operation.IsDone)
+                    {
+                        more.Add(next);
+                        cost += next.Cost;
+                    }
+                }
+            }
+
+            return more;
+        }
+
         private void Defer(IEnumerable<PendingEvent> events)
         {
             var notBefore = log._timeProvider.GetTimestamp() + (long)(InFlightRetryDelay.TotalSeconds * log._timeProvider.TimestampFrequency);
