@@ -3,24 +3,6 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsDashboard.DevHost.FunctionRunners;
 
-/// <summary>The kinds of trigger DevHost can run.</summary>
-internal enum TriggerKind
-{
-    Http,
-    Timer,
-    Queue,
-}
-
-/// <summary>One <c>[Function]</c> method and its trigger.</summary>
-internal sealed record FunctionDescriptor(string Name, Type ClassType, MethodInfo Method, TriggerKind Kind, Attribute Trigger, ParameterInfo TriggerParameter)
-{
-    public HttpTriggerAttribute HttpTrigger => (HttpTriggerAttribute)Trigger;
-
-    public TimerTriggerAttribute TimerTrigger => (TimerTriggerAttribute)Trigger;
-
-    public QueueTriggerAttribute QueueTrigger => (QueueTriggerAttribute)Trigger;
-}
-
 /// <summary>
 /// Finds every <c>[Function]</c> in the function app, as the worker's metadata generator does. A function whose trigger
 /// DevHost cannot run stops DevHost at startup: no function is silently left out.
