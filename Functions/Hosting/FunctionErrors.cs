@@ -49,7 +49,7 @@ public static partial class FunctionErrors
             return FunctionOutcome.Answered;
         }
 
-        return new FunctionOutcome(Problems.ForBareStatusResult(result, http.Request.Method) ?? result);
+        return new FunctionOutcome(false, Problems.ForBareStatusResult(result, http.Request.Method) ?? result);
     }
 
     private static partial class Log
@@ -60,14 +60,10 @@ public static partial class FunctionErrors
 }
 
 /// <summary>What <see cref="FunctionErrors.RunAsync{TState}"/> leaves to the host: a result to answer with, or nothing.</summary>
+/// <param name="IsAnswered">True when the host must not answer: a problem is already written, or nobody is there.</param>
 /// <param name="Result">The result to answer with (null: the function wrote its own answer or has none).</param>
-public readonly record struct FunctionOutcome(object? Result)
+public readonly record struct FunctionOutcome(bool IsAnswered, object? Result)
 {
     /// <summary>The answer is already written (a problem), or there is nobody to answer.</summary>
-    public static FunctionOutcome Answered => new(AnsweredMarker);
-
-    /// <summary>True when the host must not answer.</summary>
-    public bool IsAnswered => ReferenceEquals(Result, AnsweredMarker);
-
-    private static readonly object AnsweredMarker = new();
+    public static FunctionOutcome Answered => new(true, null);
 }
