@@ -18,11 +18,11 @@ internal static class ClosedLoop
     public static async Task<LoopResult> RequestsPerSecondAsync(HttpClient client, Uri url, int concurrency, TimeSpan window)
     {
         await RunAsync(client, url, concurrency, TimeSpan.FromSeconds(1)); // warm-up: connections, JIT, tiering
-        var (bytes, gen0, cpu) = (GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), Environment.CpuUsage.TotalTime);
+        var (bytes, gen0, cpu, pause) = (GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), Environment.CpuUsage.TotalTime, GC.GetTotalPauseDuration());
         var (count, elapsed) = await RunAsync(client, url, concurrency, window);
-        var (bytesAfter, gen0After, cpuAfter) = (GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), Environment.CpuUsage.TotalTime);
+        var (bytesAfter, gen0After, cpuAfter, pauseAfter) = (GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), Environment.CpuUsage.TotalTime, GC.GetTotalPauseDuration());
         var requests = Math.Max(count, 1);
-        return new LoopResult(count / elapsed.TotalSeconds, (bytesAfter - bytes) / (double)requests, 1000d * (gen0After - gen0) / requests, (cpuAfter - cpu).TotalMicroseconds / requests);
+        return new LoopResult(count / elapsed.TotalSeconds, (bytesAfter - bytes) / (double)requests, 1000d * (gen0After - gen0) / requests, (cpuAfter - cpu).TotalMicroseconds / requests, (pauseAfter - pause).TotalMilliseconds / elapsed.TotalSeconds);
     }
 
     private static async Task<(long Count, TimeSpan Elapsed)> RunAsync(HttpClient client, Uri url, int concurrency, TimeSpan window)
@@ -47,5 +47,5 @@ internal static class ClosedLoop
     }
 }
 
-/// <summary>One measured window: requests per second, and per request the process's allocated bytes, gen-0 GCs (per 1,000) and CPU µs.</summary>
-internal readonly record struct LoopResult(double Rate, double BytesPerRequest, double Gen0PerThousand, double CpuMicrosecondsPerRequest);
+/// <summary>One measured window: requests per second; per request the process's allocated bytes, gen-0 GCs (per 1,000) and CPU µs; GC pause ms per second.</summary>
+internal readonly record struct LoopResult(double Rate, double BytesPerRequest, double Gen0PerThousand, double CpuMicrosecondsPerRequest, double GcPauseMsPerSecond);

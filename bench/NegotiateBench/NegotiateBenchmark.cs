@@ -80,7 +80,7 @@ internal static class NegotiateBenchmark
             for (var round = 0; round < settings.Rounds; round++)
             {
                 var result = await ClosedLoop.RequestsPerSecondAsync(client, url, settings.Concurrency, window);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {result.Rate:F0}/s, {result.CpuMicrosecondsPerRequest:F1} CPU µs/request, {result.BytesPerRequest:F0} B/request, {result.Gen0PerThousand:F2} gen-0 GCs per 1,000"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {result.Rate:F0}/s, {result.CpuMicrosecondsPerRequest:F1} CPU µs/request, {result.BytesPerRequest:F0} B/request, {result.Gen0PerThousand:F2} gen-0 GCs per 1,000, GC paused {result.GcPauseMsPerSecond:F0} ms/s"));
             }
 
             return 0;
