@@ -1,18 +1,5 @@
 namespace FunctionsDashboard.DevHost.LocalEventGrid;
 
-/// <summary>Which schema the local topic accepts and delivers.</summary>
-internal enum LocalEventGridSchema
-{
-    /// <summary>Both; each event is delivered in the schema it was published in.</summary>
-    Input,
-
-    /// <summary>Only Event Grid schema events (CloudEvents publishes get 400).</summary>
-    EventGridSchema,
-
-    /// <summary>Only CloudEvents 1.0 (Event Grid schema publishes get 400).</summary>
-    CloudEventSchemaV1_0,
-}
-
 /// <summary>
 /// DevHost's local Event Grid (section <c>LocalEventGrid</c>): one topic endpoint per name at
 /// <c>/localeventgrid/topics/{topic}/api/events</c> and one webhook subscription delivering to the app. Defaults work

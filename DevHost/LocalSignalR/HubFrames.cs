@@ -148,6 +148,3 @@ internal static class HubFrames
     /// <summary>A ping.</summary>
     public static ReadOnlyMemory<byte> Ping { get; } = Write(PingMessage.Instance);
 }
-
-/// <summary>An incoming hub message: its type and routing fields, and the exact JSON the client sent.</summary>
-internal sealed record IncomingFrame(int Type, string? InvocationId, string? Target, byte[] Json);

@@ -3,19 +3,6 @@ using Microsoft.AspNetCore.Connections;
 
 namespace FunctionsDashboard.DevHost.LocalSignalR;
 
-/// <summary>How the Service ends a connection it closes itself.</summary>
-internal enum CloseKind
-{
-    /// <summary>A hub-protocol close message (with the error, no reconnect), then the transport ends.</summary>
-    Graceful,
-
-    /// <summary>The transport is aborted without a close message, as in an outage: clients see a lost connection.</summary>
-    Abrupt,
-}
-
-/// <summary>Why the Service closes a connection, and whether the close message lets the client reconnect automatically.</summary>
-internal sealed record CloseRequest(string? Error, CloseKind Kind, bool AllowReconnect = false);
-
 /// <summary>
 /// One client connection of the local Service: who it is (hub, user, claims, query) and its output. Writes are
 /// serialised (a pipe writer has one writer at a time); a write to a connection that is gone is dropped, as the Service

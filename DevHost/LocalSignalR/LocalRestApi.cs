@@ -242,6 +242,3 @@ internal static class LocalRestApi
     private static IResult TooLarge() =>
         ServiceError.Result(StatusCodes.Status413PayloadTooLarge, "PayloadTooLarge", $"The body is larger than {MaxBodySize} bytes.", "body");
 }
-
-/// <summary>A REST message: the client method, and the invocation frame that carries it to clients.</summary>
-internal sealed record HubMessagePayload(string Target, ReadOnlyMemory<byte> Frame);

@@ -4,12 +4,6 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace FunctionsDashboard.DevHost.LocalSignalR;
 
-/// <summary>Marks the REST endpoints that send a message (<c>:send</c>), the default target of the fault knobs.</summary>
-internal sealed class LocalRestSend
-{
-    public static LocalRestSend Instance { get; } = new();
-}
-
 /// <summary>
 /// What every data-plane REST call of the local Service goes through, in this order: offline (503 +
 /// <c>Retry-After</c>); the bearer token (a Microsoft Entra token, 401/403 as <see cref="LocalSignalRKeys.CheckEntraAsync"/>

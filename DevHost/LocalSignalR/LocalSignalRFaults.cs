@@ -187,15 +187,3 @@ internal sealed class LocalSignalRFaults
     private static Random NewRandom(int? seed) => seed is { } s ? new Random(s) : new Random();
 #pragma warning restore CA5394
 }
-
-/// <summary>What the dice decided for one REST call.</summary>
-internal enum RestFault
-{
-    None,
-    TooManyRequests,
-    Error500,
-    Error502,
-    Error503,
-    Error504,
-    FailAfterDelivery,
-}

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -8,14 +7,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.DevHost.LocalSignalR;
-
-/// <summary>The answer to one upstream call: its status (null: no call, or no answer) and body.</summary>
-internal sealed record UpstreamReply(HttpStatusCode? Status, byte[] Body)
-{
-    public static UpstreamReply None { get; } = new(null, []);
-
-    public bool IsSuccess => Status is HttpStatusCode.OK or HttpStatusCode.NoContent;
-}
 
 /// <summary>
 /// POSTs upstream events to the app as Azure SignalR Service does: <c>connections/connected</c> (<c>{"type":10}</c>),

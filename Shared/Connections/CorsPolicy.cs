@@ -2,12 +2,6 @@ using FunctionsDashboard.Hardening;
 
 namespace FunctionsDashboard.Connections;
 
-/// <summary>What CORS allows for one request.</summary>
-/// <param name="Allowed">Whether the origin may call.</param>
-/// <param name="AllowOrigin">The <c>Access-Control-Allow-Origin</c> value (null: send no CORS headers).</param>
-/// <param name="AllowCredentials">Whether to send <c>Access-Control-Allow-Credentials: true</c>.</param>
-public sealed record CorsDecision(bool Allowed, string? AllowOrigin, bool AllowCredentials);
-
 /// <summary>
 /// The negotiate endpoint's CORS rules: no <c>Origin</c> (non-browser) or the app's own origin is always allowed;
 /// otherwise the origin must be on the allow-list. Exact origins get credentials; <c>*</c> allows any origin without

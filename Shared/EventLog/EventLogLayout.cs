@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Data.Tables;
 
 namespace FunctionsDashboard.EventLog;
@@ -238,100 +237,5 @@ internal static class EventLogLayout
 
         return new SegmentRow(entity.PartitionKey, entity.GetInt64("First") ?? 0, ParseSeqKey(entity.RowKey), entity.GetString("Token") ?? "",
             entity.GetDateTimeOffset("CommittedAt") ?? default, data);
-    }
-}
-
-/// <summary>A stream's head row as last read or written.</summary>
-/// <param name="Stream">The stream.</param>
-/// <param name="Bucket">The day bucket whose table holds this head row.</param>
-/// <param name="LastSeq">The counter: the highest committed seq.</param>
-/// <param name="Generation">The generation; a new one after a detected rollback.</param>
-/// <param name="Epoch">The generation's number (1, 2, ...), to order generations.</param>
-/// <param name="Pending">The outbox: committed ranges not yet handed off.</param>
-/// <param name="Buckets">The day buckets of this stream with the first seq each holds, oldest first.</param>
-/// <param name="Next">Set once the head was sealed and moved to a later bucket (rollover): nothing commits here any more.</param>
-/// <param name="ETag">The ETag that guards the row (null: not stored yet).</param>
-internal sealed record HeadRow(
-    string Stream,
-    DateOnly Bucket,
-    long LastSeq,
-    string Generation,
-    int Epoch,
-    IReadOnlyList<PendingRange> Pending,
-    IReadOnlyList<BucketStart> Buckets,
-    DateOnly? Next,
-    ETag? ETag)
-{
-    public static HeadRow New(string stream, DateOnly bucket, long lastSeq, int epoch) =>
-        new(stream, bucket, lastSeq, EventLogLayout.NewGeneration(epoch), epoch, [], [new BucketStart(bucket, lastSeq + 1)], null, null);
-
-    public StreamHead ToStreamHead(DateOnly firstRetainedDay) =>
-        new(Stream, Generation, LastSeq, BucketStart.FirstRetainedSeq(Buckets, firstRetainedDay, LastSeq));
-}
-
-/// <summary>A stream's row in the directory (a mirror of its head, updated after commits, coalesced).</summary>
-internal sealed record DirectoryRow(string Stream, DateOnly Bucket, long LastSeq, string Generation, int Epoch, IReadOnlyList<BucketStart> Buckets, ETag ETag)
-{
-    public StreamHead ToStreamHead(DateOnly firstRetainedDay) =>
-        new(Stream, Generation, LastSeq, BucketStart.FirstRetainedSeq(Buckets, firstRetainedDay, LastSeq));
-}
-
-/// <summary>A claim of an event id: by which commit token, for which bucket, since when.</summary>
-internal sealed record ClaimRow(string Token, DateOnly Bucket, DateTimeOffset At, ETag ETag);
-
-/// <summary>One commit's events, as stored.</summary>
-internal sealed record SegmentRow(string Stream, long First, long Last, string Token, DateTimeOffset CommittedAt, byte[] Data);
-
-/// <summary>A day bucket of a stream and the first seq committed into it.</summary>
-internal readonly record struct BucketStart(DateOnly Day, long FirstSeq)
-{
-    /// <summary><c>yyyyMMdd:firstSeq</c>, joined by <c>;</c>.</summary>
-    public static string Format(IEnumerable<BucketStart> buckets) =>
-        string.Join(';', buckets.Select(b => string.Create(CultureInfo.InvariantCulture, $"{EventLogLayout.DayText(b.Day)}:{b.FirstSeq}")));
-
-    public static List<BucketStart> Parse(string? text)
-    {
-        var list = new List<BucketStart>();
-        foreach (var part in (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var colon = part.IndexOf(':', StringComparison.Ordinal);
-            if (colon != 8 || !long.TryParse(part.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var first))
-            {
-                throw new FormatException($"Malformed bucket entry '{part}' on an event-log head row.");
-            }
-
-            list.Add(new BucketStart(EventLogLayout.ParseDay(part[..colon]), first));
-        }
-
-        return list;
-    }
-
-    /// <summary>The first seq in a bucket not older than <paramref name="firstRetainedDay"/>; lastSeq + 1 when none.</summary>
-    public static long FirstRetainedSeq(IReadOnlyList<BucketStart> buckets, DateOnly firstRetainedDay, long lastSeq)
-    {
-        for (var i = 0; i < buckets.Count; i++)
-        {
-            if (buckets[i].Day >= firstRetainedDay)
-            {
-                return Math.Min(buckets[i].FirstSeq, lastSeq + 1);
-            }
-        }
-
-        return lastSeq + 1;
-    }
-
-    /// <summary>The bucket that holds <paramref name="seq"/> (the last one whose first seq is ≤ it), or null.</summary>
-    public static BucketStart? Holding(IReadOnlyList<BucketStart> buckets, long seq)
-    {
-        BucketStart? found = null;
-        foreach (var b in buckets)
-        {
-            if (b.FirstSeq <= seq)
-            {
-                found = b;
-            }
-        }
-
-        return found;
     }
 }

@@ -4,19 +4,6 @@ using FunctionsDashboard.Storage;
 
 namespace FunctionsDashboard.Relay;
 
-/// <summary>Where delivery of one stream stands: every seq up to <paramref name="Through"/> is delivered or dead-lettered.</summary>
-/// <param name="Through">The delivered watermark (0: nothing yet).</param>
-/// <param name="Generation">The log generation the seqs belong to.</param>
-internal sealed record DeliveryWatermark(long Through, string Generation);
-
-/// <summary>A stream's delivery row: the watermark and who may send the stream (see <see cref="RelayDeliveryLease"/>).</summary>
-/// <param name="Through">The delivered watermark.</param>
-/// <param name="Generation">The log generation the watermark belongs to.</param>
-/// <param name="Owner">The instance holding the delivery lease; empty when released.</param>
-/// <param name="LeaseUntil">When the lease ends unless renewed (the holder's clock).</param>
-/// <param name="ETag">The row's ETag, for the next conditional write.</param>
-internal sealed record DeliveryLeaseRow(long Through, string Generation, string Owner, DateTimeOffset LeaseUntil, ETag ETag);
-
 /// <summary>
 /// Delivery state in table <see cref="RelayStorageNames.DeliveryStateTable"/>: ONE row per stream (partition = stream,
 /// row key <see cref="RowKey"/>) holding the delivered watermark, so the state costs O(streams) rows, needs no expiry,

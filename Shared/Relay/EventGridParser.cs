@@ -6,19 +6,6 @@ using Azure.Messaging.EventGrid.SystemEvents;
 
 namespace FunctionsDashboard.Relay;
 
-/// <summary>What a webhook body holds.</summary>
-internal abstract record ParsedWebhookBody
-{
-    /// <summary>Events to append.</summary>
-    public sealed record Events(IReadOnlyList<IncomingEvent> Items, EventSchema Schema) : ParsedWebhookBody;
-
-    /// <summary>An Event Grid subscription validation handshake.</summary>
-    public sealed record Validation(string ValidationCode) : ParsedWebhookBody;
-
-    /// <summary>The body is not valid Event Grid input; <paramref name="Reason"/> says why.</summary>
-    public sealed record Malformed(string Reason) : ParsedWebhookBody;
-}
-
 /// <summary>
 /// Reads Event Grid webhook bodies: EventGridSchema (always an array; a single object is accepted too) and CloudEvents 1.0
 /// structured JSON (<c>application/cloudevents+json</c> single, <c>application/cloudevents-batch+json</c> or

@@ -1,15 +1,5 @@
 namespace FunctionsDashboard.Relay;
 
-/// <summary>Which envelope an event arrived in.</summary>
-public enum EventSchema
-{
-    /// <summary>Event Grid's own schema (<c>eventType</c>, <c>topic</c>, <c>eventTime</c>, <c>dataVersion</c>).</summary>
-    EventGrid,
-
-    /// <summary>CloudEvents 1.0, structured JSON.</summary>
-    CloudEvents,
-}
-
 /// <summary>An event as received from Event Grid, normalized across both schemas, before it has a sequence number.</summary>
 /// <param name="Id">The event id (Event Grid <c>id</c>, CloudEvent <c>id</c>); the idempotency key within its stream.</param>
 /// <param name="Stream">The stream (<see cref="StreamName.From"/> of topic or source).</param>

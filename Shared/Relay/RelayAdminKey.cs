@@ -16,16 +16,3 @@ public static class RelayAdminKey
         : WebhookSecret.Matches(configuredKey, presented) ? AdminAccess.Granted
         : AdminAccess.Denied;
 }
-
-/// <summary>The result of <see cref="RelayAdminKey.Check"/>.</summary>
-public enum AdminAccess
-{
-    /// <summary>The right key.</summary>
-    Granted,
-
-    /// <summary>No key, or a wrong one: 401.</summary>
-    Denied,
-
-    /// <summary><c>Relay:AdminKey</c> is not set, so nobody may: 403.</summary>
-    Disabled,
-}

@@ -8,11 +8,6 @@ using Polly.Retry;
 
 namespace FunctionsDashboard.Relay;
 
-/// <summary>The result of sending one batch: every event of it is settled one way or the other.</summary>
-/// <param name="Delivered">Seqs delivered.</param>
-/// <param name="DeadLettered">Seqs dead-lettered (their entries are written).</param>
-internal sealed record BatchResult(IReadOnlyList<long> Delivered, IReadOnlyList<long> DeadLettered);
-
 /// <summary>
 /// Pushes one batch of consecutive events of one stream to its audience (<see cref="IEventAudience"/>: everyone, or each
 /// group) through the <see cref="RelayPipelines.Delivery"/> pipeline, and settles every event of it: delivered, or

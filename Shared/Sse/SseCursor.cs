@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -167,9 +166,3 @@ public static class SseCursor
         return Convert.FromBase64String(s);
     }
 }
-
-/// <summary>A checked cursor.</summary>
-/// <param name="SubscriptionHash">The subscription's 8-byte hash.</param>
-/// <param name="CheckpointId">The checkpoint.</param>
-/// <param name="Deltas">The streams where it differs from the checkpoint.</param>
-public sealed record DecodedCursor(byte[] SubscriptionHash, string CheckpointId, IReadOnlyDictionary<string, StreamPosition> Deltas);

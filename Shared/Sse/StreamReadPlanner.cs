@@ -5,25 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.Sse;
 
-/// <summary>Where a read resumes: a checkpoint and the streams that differ from it, or a cursor the log no longer holds.</summary>
-/// <param name="Checkpoint">The checkpoint (the empty one when expired).</param>
-/// <param name="Deltas">The streams listed beside it.</param>
-/// <param name="Expired">True when the cursor's checkpoint is gone: every stream resets to its oldest retained event.</param>
-public sealed record ReadResume(CursorCheckpoint Checkpoint, IReadOnlyDictionary<string, StreamPosition> Deltas, bool Expired);
-
-/// <summary>A checked read request (SSE or history).</summary>
-/// <param name="Requested">The streams the request names (all when none).</param>
-/// <param name="Scope">What it reads: the requested streams the caller may read.</param>
-/// <param name="SubscriptionHash">The hash cursors of this subscription carry.</param>
-/// <param name="Resume">Where it resumes (null: from now for SSE, from the start for history).</param>
-public sealed record ReadPlan(StreamSet Requested, StreamSet Scope, byte[] SubscriptionHash, ReadResume? Resume);
-
-/// <summary>Why a read request is refused.</summary>
-/// <param name="Status">400 or 403.</param>
-/// <param name="Title">Short title.</param>
-/// <param name="Detail">What is wrong, naming the value.</param>
-public sealed record ReadProblem(int Status, string Title, string Detail);
-
 /// <summary>
 /// Checks what SSE and the history API are asked for: the streams (names and patterns, bounded in number; unknown exact
 /// names are a 400, unreadable ones a 403), and the cursor (malformed, forged or made for other streams: 400; older than

@@ -4,16 +4,3 @@ namespace FunctionsDashboard.Storage;
 /// <param name="Kind">Which service.</param>
 /// <param name="Name">Its name.</param>
 public sealed record StorageResource(StorageResourceKind Kind, string Name);
-
-/// <summary>The storage services a <see cref="StorageResource"/> lives in.</summary>
-public enum StorageResourceKind
-{
-    /// <summary>A table.</summary>
-    Table,
-
-    /// <summary>A queue.</summary>
-    Queue,
-
-    /// <summary>A blob container.</summary>
-    BlobContainer,
-}

@@ -4,7 +4,8 @@ namespace FunctionsDashboard.DeliveryBench;
 
 /// <summary>
 /// Command line (all optional): <c>--clients 200 --rate 200 --duration 10 --warmup 3 --repeat 1 --modes latency,drain
-/// --drain-events 5000 --drain-cap 150 --fault-rate 0.3 --batches 1,50 --storage "&lt;connection string&gt;"</c>.
+/// --drain-events 5000 --drain-cap 150 --fault-rate 0.3 --batches 1,50 --rows bare-sse,signalr,sse --storage "&lt;connection string&gt;"</c>.
+/// <c>--rows</c> picks the latency rows (default all three; <c>bare-sse</c>, the baseline, always runs).
 /// </summary>
 internal sealed record BenchSettings(
     int Clients,
@@ -17,6 +18,7 @@ internal sealed record BenchSettings(
     TimeSpan DrainCap,
     double FaultRate,
     IReadOnlyList<int> Batches,
+    IReadOnlySet<string> Rows,
     string? Storage)
 {
     public static BenchSettings Parse(string[] args)
@@ -34,6 +36,7 @@ internal sealed record BenchSettings(
             TimeSpan.FromSeconds(Number("--drain-cap", 150)),
             Number("--fault-rate", 0.3),
             [.. (Value("--batches") ?? "1,50").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture))],
+            (Value("--rows") ?? "bare-sse,signalr,sse").Split(',').ToHashSet(StringComparer.OrdinalIgnoreCase),
             Value("--storage") ?? Environment.GetEnvironmentVariable("FUNCTIONSDASHBOARD_BENCH_STORAGE"));
     }
 }

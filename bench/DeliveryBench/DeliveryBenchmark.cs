@@ -75,27 +75,35 @@ internal static class DeliveryBenchmark
             // One unmeasured round first: a freshly started DevHost runs its first seconds on unoptimised (tier-0) code, and
             // whichever row came first paid for it (the first SignalR row of a launch was often several times the others).
             var warm = settings with { Duration = TimeSpan.FromSeconds(3) };
-            foreach (var (batch, server) in devHosts)
+            var signalRRows = settings.Rows.Contains("signalr");
+            var sseRow = settings.Rows.Contains("sse");
+            foreach (var (batch, server) in signalRRows ? devHosts : [])
             {
                 var row = await SignalRRowAsync(warm, http, server, $"signalr ({batch}/message) warm-up", $"lat-warm-b{batch}");
                 Console.Error.WriteLine($"warm-up round, not counted: signalr p99 {row.P99:0.0} ms");
             }
 
-            var warmSse = await SseRowAsync(warm, http, devHosts.Values.First(), "lat-sse-warm");
-            Console.Error.WriteLine($"warm-up round, not counted: sse p99 {warmSse.P99:0.0} ms");
+            if (sseRow)
+            {
+                var warmSse = await SseRowAsync(warm, http, devHosts.Values.First(), "lat-sse-warm");
+                Console.Error.WriteLine($"warm-up round, not counted: sse p99 {warmSse.P99:0.0} ms");
+            }
 
             for (var repeat = 0; repeat < settings.Repeat; repeat++)
             {
                 var baseline = await BareRowAsync(settings, http, bare);
                 say(baseline.Row());
-                foreach (var (batch, server) in devHosts)
+                foreach (var (batch, server) in signalRRows ? devHosts : [])
                 {
                     var signalR = await SignalRRowAsync(settings, http, server, $"signalr ({batch}/message)", $"lat-r{repeat}-b{batch}");
                     say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse")));
                 }
 
-                var sse = await SseRowAsync(settings, http, devHosts.Values.First(), $"lat-sse-r{repeat}");
-                say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse")));
+                if (sseRow)
+                {
+                    var sse = await SseRowAsync(settings, http, devHosts.Values.First(), $"lat-sse-r{repeat}");
+                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse")));
+                }
             }
 
             foreach (var (batch, server) in devHosts)
