@@ -1,3 +1,4 @@
+using FunctionsDashboard.Options;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,10 +17,7 @@ internal static class LocalEventGridExtensions
     public static WebApplicationBuilder AddLocalEventGrid(this WebApplicationBuilder builder, string routePrefix)
     {
         var services = builder.Services;
-        services.AddOptions<LocalEventGridOptions>()
-            .BindConfiguration(LocalEventGridOptions.SectionName)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LocalEventGridOptions>, LocalEventGridOptionsValidator>();
+        services.AddValidatedOptions<LocalEventGridOptions, LocalEventGridOptionsValidator>(LocalEventGridOptions.SectionName);
         services.AddStorageResource(StorageResourceKind.BlobContainer, DeadLetterContainer);
 
         services.AddSingleton<LocalEventGridFaults>();

@@ -1,3 +1,5 @@
+using FunctionsDashboard.Options;
+
 namespace FunctionsDashboard.DevHost.LocalSignalR;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal sealed class LocalSignalREntraOptions
     public const string DefaultAudience = "https://signalr.azure.com";
 
     /// <summary>Key (at least 32 characters) that signs local Entra tokens (HS256). Unset: Entra tokens are refused.</summary>
+    [EmptyOrMinLength(32, ErrorMessage = LocalSignalROptions.SectionName + ":Entra:SigningKey must be at least 32 characters (HS256; app setting " + LocalSignalROptions.SectionName + "__Entra__SigningKey).")]
     public string? SigningKey { get; set; }
 
     /// <summary>Expected <c>aud</c>. Default <see cref="DefaultAudience"/>.</summary>

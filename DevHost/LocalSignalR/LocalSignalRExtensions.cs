@@ -1,4 +1,5 @@
 using FunctionsDashboard.DevHost.Hosting;
+using FunctionsDashboard.Options;
 using FunctionsDashboard.SignalR;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,10 +26,8 @@ internal static class LocalSignalRExtensions
         }
 
         var services = builder.Services;
-        services.AddOptions<LocalSignalROptions>()
-            .BindConfiguration(LocalSignalROptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalSignalROptions>, LocalSignalROptionsValidator>());
+        services.AddValidatedOptions<LocalSignalROptions, LocalSignalROptionsValidator>(LocalSignalROptions.SectionName)
+            .WithCrossFieldValidator<LocalSignalROptions, LocalSignalROptionsCrossFieldValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LocalSignalRFaults>();
         services.TryAddSingleton<LocalHubStore>();

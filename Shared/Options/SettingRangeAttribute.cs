@@ -19,6 +19,14 @@ public sealed class SettingRangeAttribute : RangeAttribute
     {
     }
 
+    /// <summary>A <see cref="double"/> range, both ends included unless <see cref="RangeAttribute.MinimumIsExclusive"/> or <see cref="RangeAttribute.MaximumIsExclusive"/> says otherwise.</summary>
+    /// <param name="minimum">The least allowed value.</param>
+    /// <param name="maximum">The greatest allowed value.</param>
+    public SettingRangeAttribute(double minimum, double maximum)
+        : base(minimum, maximum)
+    {
+    }
+
     /// <summary>A range of <paramref name="type"/> (here: <see cref="TimeSpan"/>), both ends included.</summary>
     /// <param name="type">The type of the value and the limits.</param>
     /// <param name="minimum">The least allowed value, invariant culture.</param>
