@@ -27,7 +27,11 @@ internal static class FunctionInvoker
     }
 
     /// <summary>Creates the instance, invokes the method, awaits it and returns its result (or null).</summary>
-    public static async Task<object?> InvokeAsync(FunctionDescriptor function, IServiceProvider services, Func<ParameterInfo, object?> bind)
+    public static Task<object?> InvokeAsync(FunctionDescriptor function, IServiceProvider services, Func<ParameterInfo, object?> bind) =>
+        InvokeAsync(function, services, bind, static (parameter, bind) => bind(parameter));
+
+    /// <summary>As <see cref="InvokeAsync(FunctionDescriptor, IServiceProvider, Func{ParameterInfo, object?})"/>, binding with <paramref name="state"/> (no closure per call).</summary>
+    public static async Task<object?> InvokeAsync<TState>(FunctionDescriptor function, IServiceProvider services, TState state, Func<ParameterInfo, TState, object?> bind)
     {
         // The reflection is done once per function (constructor factory, parameters, invoker, Task<T>.Result getter):
         // per request it cost more than negotiate's own work (docs/benchmarks.md, negotiate).
@@ -39,7 +43,7 @@ internal static class FunctionInvoker
             var arguments = new object?[parameters.Length];
             for (var i = 0; i < parameters.Length; i++)
             {
-                arguments[i] = bind(parameters[i]);
+                arguments[i] = bind(parameters[i], state);
             }
 
             var returned = compiled.Invoker.Invoke(instance, arguments.AsSpan());

@@ -110,7 +110,7 @@ internal static partial class HttpFunctionEndpoints
         }
 
         var outcome = await FunctionErrors.RunAsync(context, function.Name, context.TraceIdentifier, logger, (function, context), static s =>
-            new ValueTask<object?>(FunctionInvoker.InvokeAsync(s.function, s.context.RequestServices, p => Bind(p, s.context))));
+            new ValueTask<object?>(FunctionInvoker.InvokeAsync(s.function, s.context.RequestServices, s.context, static (p, c) => Bind(p, c))));
         if (!outcome.IsAnswered && outcome.Result is IResult result)
         {
             await result.ExecuteAsync(context);

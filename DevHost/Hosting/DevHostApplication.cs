@@ -5,6 +5,7 @@ using FunctionsDashboard.DevHost.LocalEventGrid;
 using FunctionsDashboard.DevHost.LocalSignalR;
 using FunctionsDashboard.Functions;
 using FunctionsDashboard.Functions.Health;
+using FunctionsDashboard.Observability;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,9 @@ namespace FunctionsDashboard.DevHost.Hosting;
 /// </summary>
 public static partial class DevHostApplication
 {
+    /// <summary>The log level of ASP.NET Core's per-request hosting category, which DevHost sets to None unless telemetry is exported.</summary>
+    private const string HostingDiagnosticsLevel = "Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>Core Tools' default port, used unless <c>PORT</c> or <c>--urls</c> says otherwise.</summary>
     public const int DefaultPort = 7071;
 
@@ -36,17 +40,24 @@ public static partial class DevHostApplication
 
         // local.settings.json Values sit below environment variables and the command line, as under Core Tools.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings.Values });
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        var defaults = new Dictionary<string, string?>
         {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Information",
-                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-                ["Logging:LogLevel:Azure"] = "Warning",
-                ["Logging:LogLevel:Polly"] = "Warning",
-                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
-            },
-        });
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Azure"] = "Warning",
+            ["Logging:LogLevel:Polly"] = "Warning",
+            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+        };
+        if (!ObservabilityExtensions.IsExportConfigured(builder.Configuration))
+        {
+            // ASP.NET Core starts an Activity and a logging scope for every request while its hosting category logs at
+            // any level; with no exporter nobody reads either (console logs show no scopes), and on negotiate they were
+            // a tenth of the server's work (docs/benchmarks.md, negotiate). Exported, they stay: logs then carry the
+            // request's trace id. A setting of this category (environment, local.settings.json) still wins.
+            defaults[HostingDiagnosticsLevel] = "None";
+        }
+
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {

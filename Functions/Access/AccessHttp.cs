@@ -33,7 +33,11 @@ public static class AccessHttp
         var attributes = s_cookieAttributes is { } cached && cached.Https == https && cached.Lifetime == lifetime && string.Equals(cached.SseUrl, sseUrl, StringComparison.Ordinal)
             ? cached
             : s_cookieAttributes = CookieAttributes.For(sseUrl, https, lifetime);
-        response.Headers.SetCookie = StringValues.Concat(response.Headers.SetCookie, string.Concat(StreamTokens.CookieName, "=", Uri.EscapeDataString(token), attributes.Text));
+        // The stream token is handed out again within its second (StreamTokens.Mint), so is its cookie header.
+        var header = s_lastCookie is { } last && ReferenceEquals(last.Attributes, attributes) && string.Equals(last.Token, token, StringComparison.Ordinal)
+            ? last.Header
+            : (s_lastCookie = new CookieHeader(token, attributes, string.Concat(StreamTokens.CookieName, "=", Uri.EscapeDataString(token), attributes.Text))).Header;
+        response.Headers.SetCookie = StringValues.Concat(response.Headers.SetCookie, header);
     }
 
     /// <summary>401 (with <c>WWW-Authenticate</c>) or 403, as problem+json.</summary>
@@ -51,10 +55,14 @@ public static class AccessHttp
     }
 
     private static CookieAttributes? s_cookieAttributes;
+    private static CookieHeader? s_lastCookie;
 
     /// <summary>A refused read request as problem+json.</summary>
     public static ProblemHttpResult Problem(ReadProblem problem) =>
         TypedResults.Problem(statusCode: problem.Status, title: problem.Title, detail: problem.Detail);
+
+    /// <summary>The last stream-token cookie header, with the token and attributes it was made of (one reference, so readers never see half of it).</summary>
+    private sealed record CookieHeader(string Token, CookieAttributes Attributes, string Header);
 
     /// <summary>The attributes of the stream-token cookie (<c>; max-age=…; path=…; …</c>) for one SSE URL, scheme and lifetime.</summary>
     private sealed record CookieAttributes(string SseUrl, bool Https, TimeSpan Lifetime, string Text)

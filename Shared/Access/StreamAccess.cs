@@ -21,7 +21,8 @@ public sealed partial class StreamAccess(
     private AccessDecision? _anonymousGrant;
 
     /// <summary>Decides who the caller is and what it may read.</summary>
-    public async Task<AccessDecision> DecideAsync(AccessRequest request, CancellationToken cancellationToken)
+    /// <remarks>A <see cref="ValueTask{TResult}"/>: the anonymous and principal-header answers complete at once (negotiate's hot path).</remarks>
+    public async ValueTask<AccessDecision> DecideAsync(AccessRequest request, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (request.Authorization is { Length: > 0 } authorization)

@@ -9,6 +9,11 @@ public static class StreamSelection
     /// </summary>
     public static (StreamSet? Requested, string? Problem) Parse(IEnumerable<string?> values, int maxPatterns)
     {
+        if (values is ICollection<string?> { Count: 0 })
+        {
+            return (StreamSet.All, null); // no ?stream=: everything the caller may read (negotiate's usual call)
+        }
+
         var patterns = new List<StreamPattern>();
         foreach (var value in values)
         {

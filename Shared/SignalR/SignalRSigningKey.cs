@@ -20,6 +20,10 @@ public sealed class SignalRSigningKey
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
+    // One writer per thread, reset onto the buffer per token (a token is written in one go, never across awaits).
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     private readonly byte[] _keyBytes;
     private readonly byte[] _encodedHeader;
 
@@ -77,27 +81,27 @@ public sealed class SignalRSigningKey
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer))
+        var json = t_writer ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        var issued = now.ToUnixTimeSeconds();
+        json.WriteStartObject();
+        json.WriteString("aud", audience);
+        json.WriteNumber("exp", (now + lifetime).ToUnixTimeSeconds());
+        json.WriteNumber("iat", issued);
+        json.WriteNumber("nbf", issued);
+        for (var i = 0; i < claims.Count; i++)
         {
-            var issued = now.ToUnixTimeSeconds();
-            json.WriteStartObject();
-            json.WriteString("aud", audience);
-            json.WriteNumber("exp", (now + lifetime).ToUnixTimeSeconds());
-            json.WriteNumber("iat", issued);
-            json.WriteNumber("nbf", issued);
-            for (var i = 0; i < claims.Count; i++)
+            var (type, value) = claims[i];
+            if (type is "aud" or "exp" or "iat" or "nbf" || LaterHasType(claims, i, type))
             {
-                var (type, value) = claims[i];
-                if (type is "aud" or "exp" or "iat" or "nbf" || LaterHasType(claims, i, type))
-                {
-                    continue;
-                }
-
-                json.WriteString(type, value);
+                continue;
             }
 
-            json.WriteEndObject();
+            json.WriteString(type, value);
         }
+
+        json.WriteEndObject();
+        json.Flush();
 
         var payloadLength = Base64Url.GetEncodedLength(buffer.WrittenCount);
         var signingLength = _encodedHeader.Length + 1 + payloadLength;

@@ -79,14 +79,14 @@ internal static class NegotiateBenchmark
             Console.Error.WriteLine($"pid {Environment.ProcessId}: {name} alone for {settings.Rounds} × {settings.Seconds} s");
             for (var round = 0; round < settings.Rounds; round++)
             {
-                var rate = await ClosedLoop.RequestsPerSecondAsync(client, url, settings.Concurrency, window);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {rate:F0}/s"));
+                var result = await ClosedLoop.RequestsPerSecondAsync(client, url, settings.Concurrency, window);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {result.Rate:F0}/s, {result.CpuMicrosecondsPerRequest:F1} CPU µs/request, {result.BytesPerRequest:F0} B/request, {result.Gen0PerThousand:F2} gen-0 GCs per 1,000, GC paused {result.GcPauseMsPerSecond:F0} ms/s"));
             }
 
             return 0;
         }
 
-        var results = targets.ToDictionary(t => t.Name, _ => new List<double>());
+        var results = targets.ToDictionary(t => t.Name, _ => new List<LoopResult>());
         for (var round = 0; round < settings.Rounds; round++)
         {
             foreach (var (name, url) in targets)
@@ -94,7 +94,7 @@ internal static class NegotiateBenchmark
                 results[name].Add(await ClosedLoop.RequestsPerSecondAsync(client, url, settings.Concurrency, window));
             }
 
-            var line = string.Join(", ", targets.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {results[t.Name][^1]:F0}/s")));
+            var line = string.Join(", ", targets.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {results[t.Name][^1].Rate:F0}/s")));
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: {line}"));
         }
 
@@ -223,19 +223,23 @@ internal static class NegotiateBenchmark
         return (step, best, bytesPerCall);
     }
 
-    private static string Report(BenchSettings settings, List<string> names, Dictionary<string, List<double>> results, List<(string Step, double NsPerOp, double BytesPerOp)> breakdown)
+    private static string Report(BenchSettings settings, List<string> names, Dictionary<string, List<LoopResult>> results, List<(string Step, double NsPerOp, double BytesPerOp)> breakdown)
     {
-        var bare = results[names[0]];
+        var bare = results[names[0]].Select(r => r.Rate).ToList();
+        var bareCpu = Median(results[names[0]].Select(r => r.CpuMicrosecondsPerRequest).ToList());
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# Negotiate vs. a bare Kestrel POST ({settings.Rounds} rounds × {settings.Seconds} s per target, {settings.Concurrency} concurrent requests, {Environment.ProcessorCount} cores, one process)");
         text.AppendLine();
-        text.AppendLine("| Target | " + string.Join(" | ", Enumerable.Range(1, settings.Rounds).Select(r => $"round {r} req/s")) + " | median req/s | median share of bare (same round) |");
-        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", settings.Rounds)) + "---|---|");
+        text.AppendLine("| Target | " + string.Join(" | ", Enumerable.Range(1, settings.Rounds).Select(r => $"round {r} req/s")) + " | median req/s | median share of bare (same round) | CPU µs per request (process) | bare's CPU ÷ this CPU | bytes allocated per request (process) | gen-0 GCs per 1,000 requests |");
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", settings.Rounds)) + "---|---|---|---|---|---|");
         foreach (var name in settings.Rounds > 0 ? names : [])
         {
-            var rates = results[name];
+            var rates = results[name].Select(r => r.Rate).ToList();
             var shares = rates.Select((r, i) => r / bare[i]).ToList();
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {string.Join(" | ", rates.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} | {Median(rates):F0} | {Median(shares):P0} |");
+            var bytes = Median(results[name].Select(r => r.BytesPerRequest).ToList());
+            var gen0 = Median(results[name].Select(r => r.Gen0PerThousand).ToList());
+            var cpu = Median(results[name].Select(r => r.CpuMicrosecondsPerRequest).ToList());
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {string.Join(" | ", rates.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} | {Median(rates):F0} | {Median(shares):P0} | {cpu:F1} | {bareCpu / cpu:P0} | {bytes:F0} | {gen0:F2} |");
         }
 
         text.AppendLine();
