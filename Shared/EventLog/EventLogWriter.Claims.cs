@@ -291,5 +291,27 @@ public sealed partial class EventLogWriter
 
             public bool IsSettled(PendingEvent p) => Claimed.Contains(p) || Stored.ContainsKey(p.IdKey) || Waiting.Contains(p) || Overflow.Contains(p);
         }
+
+        /// <summary>Tokens of this writer's commits that did not complete: their claims may be taken over at once.</summary>
+        private sealed class AbandonedTokens
+        {
+            private const int Capacity = 256;
+            private readonly Queue<string> _order = new();
+            private readonly HashSet<string> _set = new(StringComparer.Ordinal);
+
+            public void Add(string token)
+            {
+                if (_set.Add(token))
+                {
+                    _order.Enqueue(token);
+                    if (_order.Count > Capacity)
+                    {
+                        _set.Remove(_order.Dequeue());
+                    }
+                }
+            }
+
+            public bool Contains(string token) => _set.Contains(token);
+        }
     }
 }

@@ -186,5 +186,38 @@ public sealed partial class EventLogWriter
                 log._store.Directory.Publish(_head);
             }
         }
+
+        private async Task ReportAsync(AheadReport report)
+        {
+            try
+            {
+                var head = await log._writePipeline.ExecuteAsync(
+                    async ct =>
+                    {
+                        _head = await LoadHeadAsync(ct);
+                        if (_head.Generation == report.Generation && _head.LastSeq < report.Seq)
+                        {
+                            await StartGenerationAsync(_head, report.Seq, "seen by a reader", ct);
+                        }
+
+                        return _head;
+                    },
+                    CancellationToken.None);
+                report.Completion.TrySetResult(head);
+            }
+            catch (Exception e)
+            {
+                report.Completion.TrySetException(e);
+            }
+        }
+
+        private sealed class AheadReport(string generation, long seq)
+        {
+            public string Generation { get; } = generation;
+
+            public long Seq { get; } = seq;
+
+            public TaskCompletionSource<HeadRow?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
     }
 }

@@ -27,6 +27,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     private readonly ResiliencePipeline _writePipeline;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<EventLogWriter> _logger;
+    private readonly AckDeadlines _deadlines;
     private volatile bool _disposing;
 
     /// <summary>Creates the writer.</summary>
@@ -48,6 +49,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
         _writePipeline = pipelines.GetPipeline(RelayPipelines.Write);
         _timeProvider = timeProvider;
         _logger = logger;
+        _deadlines = new AckDeadlines(_options.AckTimeout, timeProvider);
     }
 
     /// <summary>
@@ -70,16 +72,15 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
             return new AppendResult([]);
         }
 
-        using var budget = new CancellationTokenSource(_options.AckTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, cancellationToken);
         var operation = new AppendOperation(events.Count);
+        _deadlines.Start(operation); // fails the operation when it is not done within Relay:AckTimeout
         var pending = events.Select((e, i) => new PendingEvent(e, EventLogLayout.IdKey(e.Id), operation, i)).ToList();
         try
         {
             var large = pending.Where(p => p.Event.Data.Length > EventLogLayout.InlineDataMaxBytes).ToList();
             if (large.Count > 0)
             {
-                await Task.WhenAll(large.Select(p => SpillAsync(p, linked.Token)));
+                await SpillAllAsync(large, operation, cancellationToken);
             }
 
             foreach (var group in pending.GroupBy(p => p.Event.Stream, StringComparer.Ordinal))
@@ -90,13 +91,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
                 }
             }
 
-            return await operation.Task.WaitAsync(linked.Token);
-        }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            var error = new EventLogUnavailableException($"The events were not durable within Relay:AckTimeout ({_options.AckTimeout}).");
-            operation.Fail(error); // events still waiting (e.g. behind another commit's claim) are dropped by the writer
-            throw error;
+            return await operation.Task.WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is not (EventLogUnavailableException or OperationCanceledException))
         {
@@ -130,6 +125,8 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
         {
             _ = writer.WakeForShutdown();
         }
+
+        _deadlines.Dispose();
     }
 
     /// <summary>Shutdown: writers flush the outbox removals they were deferring (bounded wait), then stop.</summary>
@@ -145,10 +142,32 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
         {
             // Whatever is still pending stays in the outbox; the sweep of the next instance hands it off again.
         }
+
+        _deadlines.Dispose();
     }
 
     private StreamWriter WriterFor(string stream) =>
         _writers.GetOrAdd(stream, static (s, log) => new StreamWriter(log, s), this);
+
+    /// <summary>
+    /// Uploads the data of large events, within the call's budget (rare enough for a timer of its own; the deadlines
+    /// fail the call itself at the same time).
+    /// </summary>
+    private async Task SpillAllAsync(List<PendingEvent> large, AppendOperation operation, CancellationToken cancellationToken)
+    {
+        using var budget = new CancellationTokenSource(_options.AckTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, cancellationToken);
+        try
+        {
+            await Task.WhenAll(large.Select(p => SpillAsync(p, linked.Token)));
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var error = new EventLogUnavailableException($"The events were not durable within Relay:AckTimeout ({_options.AckTimeout}).");
+            operation.Fail(error);
+            throw error;
+        }
+    }
 
     private async Task SpillAsync(PendingEvent pending, CancellationToken cancellationToken)
     {

@@ -12,7 +12,8 @@ public static class RelayPipelines
     /// <summary>
     /// Event-log writes and queue hand-offs inside a webhook request, all within <c>Relay:AckTimeout</c>: conflicts (another
     /// writer moved the stream head, or ids turned out to be there already) are tried again at once with a few ms of
-    /// jitter, up to <see cref="MaxConflictRetries"/> times, since each one means some writer made progress; transient
+    /// jitter for as long as the budget lasts, since each one means some writer made progress (a cap on their number made
+    /// a writer that lost the head to a busy second instance several times running fail its whole batch); transient
     /// failures get a short, bounded retry (<c>Relay:AppendRetries</c>, 50 ms doubling with jitter); each try gets at most
     /// half the budget.
     /// </summary>
@@ -24,9 +25,6 @@ public static class RelayPipelines
     /// </summary>
     public const string Delivery = "relay-delivery";
 
-    /// <summary>Retries after write conflicts (bounded by the ack budget as well).</summary>
-    internal const int MaxConflictRetries = 10;
-
     /// <summary>First wait of the write pipeline after a transient failure.</summary>
     internal static readonly TimeSpan WriteBaseDelay = TimeSpan.FromMilliseconds(50);
 
@@ -35,7 +33,7 @@ public static class RelayPipelines
         builder.AddTimeout(options.AckTimeout);
         builder.AddRetry(new RetryStrategyOptions
         {
-            MaxRetryAttempts = MaxConflictRetries,
+            MaxRetryAttempts = int.MaxValue, // bounded by the AckTimeout outside
             ShouldHandle = new PredicateBuilder().Handle<EventLogConflictException>(),
             DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10))),
         });

@@ -55,14 +55,17 @@ internal static class EventLogBenchmark
         var modes = (settings.Only ?? "single,two,latency").Split(',');
         foreach (var c in settings.Concurrency)
         {
+            var rawCpu = CpuMeter.Start(azurite);
+            long rawOps = 0;
             var batch = await ClosedLoop.RunAsync("raw-batch-100", c, settings.Warmup, settings.Duration, async (w, n) =>
             {
                 await raw.SubmitTransactionAsync(Enumerable.Range(0, 100).Select(i =>
                     new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"p{w}", $"{n:D19}-{i:D3}") { ["Data"] = Payload })));
+                Interlocked.Increment(ref rawOps);
                 return true;
             });
             var entityRate = batch.PerSecond * 100;
-            Say(batch.Row(string.Create(CultureInfo.InvariantCulture, $"baseline: {entityRate:0} entities/s")));
+            Say(batch.Row(string.Create(CultureInfo.InvariantCulture, $"baseline: {entityRate:0} entities/s; {rawCpu.PerThousand(rawOps * 100)} entities")));
 
             foreach (var k in settings.Sizes)
             {
@@ -78,11 +81,12 @@ internal static class EventLogBenchmark
                         await SteadyStateAsync(single, clock, stream, settings);
                         var stats = host.Services.GetRequiredService<RelayStats>();
                         var before = stats.Snapshot();
+                        var cpu = CpuMeter.Start(azurite);
                         var result = await ClosedLoop.RunAsync($"log {k}/call", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
                         var after = stats.Snapshot();
                         var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
                         Say(result.Row(string.Create(CultureInfo.InvariantCulture,
-                            $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit")));
+                            $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit; {cpu.PerThousand(after.Accepted - before.Accepted)} events")));
                         if (repeat == 0)
                         {
                             bytesNotes.Add(await BytesPerEventAsync(host.Services, stream, after.Accepted - before.Accepted));
@@ -99,9 +103,12 @@ internal static class EventLogBenchmark
                         var shared = $"two-{c}-{k}-{Guid.NewGuid():N}"[..40];
                         await SteadyStateAsync(a, clock, shared, settings);
                         var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+                        var twoBefore = host.Services.GetRequiredService<RelayStats>().Snapshot();
+                        var twoCpu = CpuMeter.Start(azurite);
                         var two = await ClosedLoop.RunAsync($"log-2x {k}/call", c, settings.Warmup, settings.Duration, (w, n) => AppendAsync(w % 2 == 0 ? a : b, shared, k, n, acked));
+                        var twoCost = twoCpu.PerThousand(host.Services.GetRequiredService<RelayStats>().Snapshot().Accepted - twoBefore.Accepted);
                         var check = await CheckStreamAsync(a, shared, acked);
-                        Say(two.Row(string.Create(CultureInfo.InvariantCulture, $"two instances, one stream: {two.PerSecond * k:0} events/s = {two.PerSecond * k / entityRate:P0} of the baseline; {check}")));
+                        Say(two.Row(string.Create(CultureInfo.InvariantCulture, $"two instances, one stream: {two.PerSecond * k:0} events/s = {two.PerSecond * k / entityRate:P0} of the baseline; {twoCost} events; {check}")));
                         await a.DisposeAsync();
                         await b.DisposeAsync();
                     }
@@ -143,6 +150,41 @@ internal static class EventLogBenchmark
     }
 
     private static readonly string Payload = new('x', 1000);
+
+    /// <summary>
+    /// CPU time of this process (load generator + log) and of Azurite over a row (warm-up included), per 1,000 items: a
+    /// cost that, unlike a rate, does not move much with what else the shared cores are running.
+    /// </summary>
+    private sealed class CpuMeter
+    {
+        private readonly Process? _azurite;
+        private readonly TimeSpan _self;
+        private readonly TimeSpan _storage;
+
+        private CpuMeter(Process? azurite)
+        {
+            _azurite = azurite;
+            _self = Process.GetCurrentProcess().TotalProcessorTime;
+            _storage = azurite?.TotalProcessorTime ?? TimeSpan.Zero;
+        }
+
+        public static CpuMeter Start(LocalAzurite? azurite) => new(azurite is null ? null : Process.GetProcessById(azurite.ProcessId));
+
+        /// <summary>"CPU x ms bench + y ms Azurite per 1,000" for <paramref name="items"/> items since the start.</summary>
+        public string PerThousand(long items)
+        {
+            var self = Process.GetCurrentProcess().TotalProcessorTime - _self;
+            var n = Math.Max(1, items) / 1000.0;
+            if (_azurite is null)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"CPU {self.TotalMilliseconds / n:0} ms (bench process; Azurite not measured with --storage) per 1,000");
+            }
+
+            _azurite.Refresh();
+            var storage = _azurite.TotalProcessorTime - _storage;
+            return string.Create(CultureInfo.InvariantCulture, $"CPU {self.TotalMilliseconds / n:0} ms bench + {storage.TotalMilliseconds / n:0} ms Azurite per 1,000");
+        }
+    }
 
     private static async Task<string> LatencyRowAsync(IServiceProvider services, BenchSettings settings)
     {
