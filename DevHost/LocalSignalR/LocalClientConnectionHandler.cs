@@ -206,7 +206,7 @@ internal sealed class LocalClientConnectionHandler(
         }
         else if (client.SinceSent >= settings.KeepAliveInterval)
         {
-            _ = client.PingAsync();
+            client.Ping();
         }
     }
 

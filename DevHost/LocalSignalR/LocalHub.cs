@@ -131,18 +131,20 @@ internal sealed class LocalHub(string name)
     public IReadOnlyList<LocalClientConnection> Single(string connectionId) =>
         TryGet(connectionId, out var connection) ? [connection!] : [];
 
-    /// <summary>Sends one message to each of <paramref name="connections"/>; connections that left meanwhile are skipped.</summary>
+    /// <summary>
+    /// Queues one message for each of <paramref name="connections"/> (connections that left meanwhile are skipped); completes
+    /// once it is queued everywhere, which is at once unless a connection is <see cref="LocalClientConnection.OutboxCapacity"/>
+    /// messages behind.
+    /// </summary>
     public static Task SendAsync(IReadOnlyList<LocalClientConnection> connections, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
-        // As ASP.NET Core's hub lifetime manager does: write to every connection, wait only for the writes that did not
-        // complete at once (a full transport buffer).
         List<Task>? pending = null;
         for (var i = 0; i < connections.Count; i++)
         {
-            var write = connections[i].SendAsync(frame, cancellationToken);
-            if (!write.IsCompletedSuccessfully)
+            var queued = connections[i].SendAsync(frame, cancellationToken);
+            if (!queued.IsCompletedSuccessfully)
             {
-                (pending ??= []).Add(write);
+                (pending ??= []).Add(queued.AsTask());
             }
         }
 

@@ -168,7 +168,8 @@ internal static class LocalRestApi
         }
 
         using var body = new MemoryStream(request.ContentLength is > 0 and var length ? (int)length : 4096);
-        var chunk = new byte[Math.Min(16 * 1024, Math.Max(256, (int)(request.ContentLength ?? 0) + 1))];
+        // A chunked body (no Content-Length) is read 16 KB at a time, not in the 256-byte reads meant for small known bodies.
+        var chunk = new byte[request.ContentLength is { } known ? Math.Min(16 * 1024, Math.Max(256, (int)known + 1)) : 16 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using FunctionsDashboard.Options;
 using Microsoft.Extensions.Logging;
@@ -121,7 +120,11 @@ public sealed partial class SignalRRestClient(
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.CreateRestTokenAsync(url, cancellationToken));
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, options: JsonSerializerOptions.Web);
+            // Serialised up front: the request carries a Content-Length instead of a chunked body.
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), JsonSerializerOptions.Web))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } },
+            };
         }
 
         HttpResponseMessage response;

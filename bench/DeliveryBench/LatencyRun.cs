@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsDashboard.DeliveryBench;
 
@@ -56,11 +57,13 @@ internal sealed class LatencyRun
         "{\"n\":" + n.ToString(CultureInfo.InvariantCulture) + ",\"t\":" + Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture) + ",\"pad\":\"" + Padding + "\"}";
 
     /// <summary>Records one receipt of a data object (<c>n</c>, <c>t</c>).</summary>
-    public void Receive(int client, JsonElement data)
+    public void Receive(int client, JsonElement data) => Receive(client, new Mark(data.GetProperty("n").GetInt32(), data.GetProperty("t").GetInt64()));
+
+    /// <summary>Records one receipt of event <c>n</c> published at <c>t</c>.</summary>
+    public void Receive(int client, Mark mark)
     {
         var now = Stopwatch.GetTimestamp();
-        var n = data.GetProperty("n").GetInt32();
-        var t = data.GetProperty("t").GetInt64();
+        var (n, t) = mark;
         if (n < 0 || n >= _total)
         {
             return;
@@ -187,14 +190,19 @@ internal sealed class LatencyRun
             await gate.WaitAsync();
             try
             {
-                var connection = new HubConnectionBuilder().WithUrl(apiBase).Build();
-                connection.On<JsonElement>("event", e => Receive(c, e.GetProperty("data")));
-                // One JsonDocument per hub message (as the SSE clients parse each frame once), not one per event.
-                connection.On<JsonElement>("events", batch =>
+                // Typed, as a .NET dashboard binds its own event type: the hub protocol's reader hands each event to
+                // Mark.Converter, which reads data.n and data.t and skips the rest (every byte is still read once, as
+                // the SSE clients parse each frame once), with no JsonDocument (and no copy of the message) per client.
+                var connection = new HubConnectionBuilder()
+                    .WithUrl(apiBase)
+                    .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new Mark.Converter()))
+                    .Build();
+                connection.On<Mark>("event", m => Receive(c, m));
+                connection.On<Mark[]>("events", batch =>
                 {
-                    foreach (var e in batch.EnumerateArray())
+                    foreach (var m in batch)
                     {
-                        Receive(c, e.GetProperty("data"));
+                        Receive(c, m);
                     }
                 });
                 await connection.StartAsync();
