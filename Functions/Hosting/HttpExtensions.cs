@@ -1,6 +1,6 @@
+using FunctionsDashboard.Functions.Access;
 using FunctionsDashboard.Hardening;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 
 namespace FunctionsDashboard.Functions.Hosting;
 
@@ -45,14 +45,12 @@ public static class HttpExtensions
     private static (string Proto, string Host) Origin(HttpRequest request)
     {
         var headers = request.Headers;
-        var proto = First(headers["X-Forwarded-Proto"]);
-        var host = First(headers["X-Forwarded-Host"]);
+        var proto = AccessHttp.First(headers["X-Forwarded-Proto"]);
+        var host = AccessHttp.First(headers["X-Forwarded-Host"]);
         proto = proto is "http" or "https" ? proto : request.Scheme;
         host = InputLimits.IsVisibleAscii(host, 255) && host!.IndexOfAny(['/', '@', '\\', '?', '#']) < 0 ? host : request.Host.Value ?? string.Empty;
         return (proto, host);
     }
-
-    private static string? First(StringValues values) => values.Count == 0 ? null : values[0];
 
     /// <summary>The last sibling URL built, with what it was built from (one reference, so readers never see half of it).</summary>
     private sealed record SiblingUrlCache(string Proto, string Host, string PathBase, string Path, string Route, string Url)
