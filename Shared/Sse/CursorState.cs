@@ -30,9 +30,6 @@ public sealed class CursorState
     /// <summary>The checkpoint the cursor refers to.</summary>
     public CursorCheckpoint Base { get; private set; }
 
-    /// <summary>Streams listed beside the checkpoint.</summary>
-    public int DeltaCount => _dirty?.Count ?? 0;
-
     /// <summary>True when the cursor would exceed its bounds: call <see cref="CheckpointAsync"/>.</summary>
     public bool OverBound
     {

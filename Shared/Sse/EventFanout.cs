@@ -1,6 +1,5 @@
 using FunctionsDashboard.Access;
 using FunctionsDashboard.EventLog;
-using FunctionsDashboard.Relay;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,9 +36,6 @@ public sealed partial class EventFanout : IEventLogCommitListener, IAsyncDisposa
         _time = timeProvider;
         _logger = logger;
     }
-
-    /// <summary>True while the reader runs (there are clients), for diagnostics and tests.</summary>
-    public bool IsReading => Volatile.Read(ref _feed) is { IsRunning: true };
 
     /// <summary>Clients currently subscribed.</summary>
     public int Subscribers => Volatile.Read(ref _feed)?.Count ?? 0;
