@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using FunctionsDashboard.Hub;
 using FunctionsDashboard.SignalR;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -109,26 +110,26 @@ internal sealed class LocalUpstreamCaller : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
         var headers = request.Headers;
-        headers.TryAddWithoutValidation("X-ASRS-Connection-Id", connection.ConnectionId);
-        headers.TryAddWithoutValidation("X-ASRS-Hub", connection.Hub);
-        headers.TryAddWithoutValidation("X-ASRS-Category", category);
-        headers.TryAddWithoutValidation("X-ASRS-Event", eventName);
+        headers.TryAddWithoutValidation(UpstreamHeaders.ConnectionId, connection.ConnectionId);
+        headers.TryAddWithoutValidation(UpstreamHeaders.Hub, connection.Hub);
+        headers.TryAddWithoutValidation(UpstreamHeaders.Category, category);
+        headers.TryAddWithoutValidation(UpstreamHeaders.Event, eventName);
         if (!string.IsNullOrEmpty(connection.UserId))
         {
-            headers.TryAddWithoutValidation("X-ASRS-User-Id", connection.UserId);
+            headers.TryAddWithoutValidation(UpstreamHeaders.UserId, connection.UserId);
         }
 
         if (connection.Claims.Count > 0)
         {
-            headers.TryAddWithoutValidation("X-ASRS-User-Claims", string.Join(", ", connection.Claims));
+            headers.TryAddWithoutValidation(UpstreamHeaders.UserClaims, string.Join(", ", connection.Claims));
         }
 
         if (!string.IsNullOrEmpty(connection.QueryString))
         {
-            headers.TryAddWithoutValidation("X-ASRS-Client-Query", connection.QueryString);
+            headers.TryAddWithoutValidation(UpstreamHeaders.ClientQuery, connection.QueryString);
         }
 
-        headers.TryAddWithoutValidation("X-ASRS-Signature", UpstreamSignature.Compute(connection.ConnectionId, _keys.AccessKeys));
+        headers.TryAddWithoutValidation(UpstreamHeaders.Signature, UpstreamSignature.Compute(connection.ConnectionId, _keys.AccessKeys));
 
         using var timeout = new CancellationTokenSource(_options.Value.UpstreamTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping);
