@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Reflection;
 using FunctionsDashboard.Functions.Hosting;
 using FunctionsDashboard.Hardening;
-using Microsoft.AspNetCore.Http;
 
 namespace FunctionsDashboard.DevHost.FunctionRunners;
 

@@ -2,9 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.Storage;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsDashboard.DevHost.FunctionRunners;
 

@@ -1,4 +1,3 @@
-using FunctionsDashboard.Relay;
 
 namespace FunctionsDashboard.EventLog;
 

@@ -1,5 +1,4 @@
 using FunctionsDashboard.EventLog;
-using Microsoft.Extensions.Logging;
 
 namespace FunctionsDashboard.Relay;
 

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.Sse;

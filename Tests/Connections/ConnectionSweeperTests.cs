@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.SignalR;
-using FunctionsDashboard.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

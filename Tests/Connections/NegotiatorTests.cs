@@ -1,7 +1,6 @@
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.SignalR;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FunctionsDashboard.Tests.Connections;

@@ -1,6 +1,5 @@
 using FunctionsDashboard.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsDashboard.Tests.Diagnostics;
 

@@ -1,7 +1,6 @@
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Tests.Relay;
-using FunctionsDashboard.Tests.Support;
 
 namespace FunctionsDashboard.Tests.EventLog;
 

@@ -1,4 +1,3 @@
-using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Tests.Relay;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,3 @@
-using System.Text;
 using Azure;
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;

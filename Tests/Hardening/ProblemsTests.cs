@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using FunctionsDashboard.Functions.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FunctionsDashboard.Tests.Hardening;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.Observability;
-using FunctionsDashboard.Tests.Support;
 using FunctionsDashboard.Tests.Sse;
 using Microsoft.AspNetCore.SignalR.Client;
 

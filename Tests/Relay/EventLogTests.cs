@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using FunctionsDashboard.Relay;
-using FunctionsDashboard.Storage;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FunctionsDashboard.Tests.Relay;

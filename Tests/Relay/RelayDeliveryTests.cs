@@ -1,5 +1,4 @@
 using System.Net;
-using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Relay;
 
 namespace FunctionsDashboard.Tests.Relay;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
-using FunctionsDashboard.Connections;
 using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.SignalR;

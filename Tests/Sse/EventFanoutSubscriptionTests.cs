@@ -1,7 +1,6 @@
 using System.Text.Json;
 using FunctionsDashboard.EventLog;
 using FunctionsDashboard.Access;
-using FunctionsDashboard.Relay;
 using FunctionsDashboard.Sse;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using FunctionsDashboard.Relay;
 
 namespace FunctionsDashboard.DeliveryBench;

@@ -4,12 +4,9 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Azure.Data.Tables;
 using FunctionsDashboard.EventLog;
-using FunctionsDashboard.Health;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.Storage;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace FunctionsDashboard.Bench;
 

@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.Access;
-using FunctionsDashboard.Bench;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.DevHost.FunctionRunners;
 using FunctionsDashboard.Functions.Access;

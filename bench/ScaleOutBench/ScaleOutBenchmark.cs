@@ -1,11 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using FunctionsDashboard.Health;
-using FunctionsDashboard.Relay;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace FunctionsDashboard.Bench;
 

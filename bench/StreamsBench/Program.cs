@@ -13,7 +13,6 @@ using FunctionsDashboard.DevHost.Hosting;
 using FunctionsDashboard.Health;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using FunctionsDashboard.Connections;
 using FunctionsDashboard.Options;
 
 namespace FunctionsDashboard.Bench;

@@ -1,4 +1,3 @@
-using FunctionsDashboard.Connections;
 
 namespace FunctionsDashboard.Bench;
 

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.DevHost.LocalSignalR;
-using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace FunctionsDashboard.Tests.DevHost.LocalSignalR;
 
