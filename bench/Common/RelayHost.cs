@@ -12,7 +12,7 @@ internal static class RelayHost
     /// <summary>Builds the host on <paramref name="storage"/> under <paramref name="prefix"/> and runs its startup steps.</summary>
     /// <param name="storage">The storage connection string.</param>
     /// <param name="prefix">The storage prefix of this run.</param>
-    /// <param name="settings">Further settings (e.g. <c>Relay:Delivery:SafetyNetDelay</c>).</param>
+    /// <param name="settings">Further settings (e.g. <c>Relay:Delivery:SafetyNetDelay</c>); environment variables prefixed <c>BENCH_</c> override them.</param>
     public static async Task<IHost> StartAsync(string storage, string prefix, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -26,6 +26,9 @@ internal static class RelayHost
         {
             builder.Configuration.AddInMemoryCollection(settings);
         }
+
+        // Any app setting for a run, e.g. BENCH_EventLog__MinCommitInterval=00:00:00.010.
+        builder.Configuration.AddEnvironmentVariables("BENCH_");
 
         builder.AddDashboardCore();
         builder.AddEventGridRelay();
