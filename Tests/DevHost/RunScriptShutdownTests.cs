@@ -46,10 +46,21 @@ public sealed partial class RunScriptShutdownTests
         start.Environment.Remove("AzureWebJobsStorage");
 
         using var script = Process.Start(start)!;
-        script.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue((clock.Elapsed, e.Data)); } };
-        script.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue((clock.Elapsed, e.Data)); } };
-        script.BeginOutputReadLine();
-        script.BeginErrorReadLine();
+        // The script's output is read on two threads of their own, not on the thread pool: with the whole suite running
+        // beside this test a starved pool could stop draining the pipes, and a script blocked writing to a full pipe
+        // cannot stop (its log lines come right after Ctrl-C).
+        var readers = new[] { script.StandardOutput, script.StandardError }.Select(reader =>
+        {
+            var thread = new Thread(() =>
+            {
+                while (reader.ReadLine() is { } line)
+                {
+                    output.Enqueue((clock.Elapsed, line));
+                }
+            }) { IsBackground = true };
+            thread.Start();
+            return thread;
+        }).ToList();
         int? devHostPid = null, azuritePid = null;
         var clients = new List<HubConnection>();
         using var work = new CancellationTokenSource();
@@ -107,7 +118,7 @@ public sealed partial class RunScriptShutdownTests
             Assert.Equal(0, Kill(-script.Id, Sigint));
             Assert.True(script.WaitForExit(TimeSpan.FromSeconds(30)), "run.sh did not end within 30 s of Ctrl-C:\n" + Text(output));
             var scriptDone = clock.Elapsed - signalledAt;
-            script.WaitForExit(); // and for the redirected output to be read to its end
+            readers.ForEach(r => r.Join(TimeSpan.FromSeconds(10))); // the redirected output read to its end
             await Eventually.WaitAsync(() => Task.FromResult(!Alive(devHostPid.Value) && !Alive(azuritePid.Value)), gone => gone, TimeSpan.FromSeconds(10), "DevHost and Azurite gone");
             var allGone = clock.Elapsed - signalledAt;
             work.Cancel();

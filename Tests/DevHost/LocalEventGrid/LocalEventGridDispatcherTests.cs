@@ -103,6 +103,10 @@ public sealed class LocalEventGridDispatcherTests : IAsyncDisposable
         Assert.False(sut.ValidateManually("not-a-code"));
         Assert.True(sut.ValidateManually(code));
         Assert.False(sut.ValidateManually(code)); // used once
+
+        // The validation wakes the dispatcher, which arms its wait for the retry again: move time only once it has (moved
+        // earlier, the wait would be armed after the move and never fire).
+        retry = await NextRetryTimerAsync();
         _time.Advance(retry);
         await _stats.WhenIdle.WaitAsync(Patience);
 
