@@ -4,49 +4,71 @@ using System.Net.Sockets;
 
 namespace FunctionsDashboard.Bench.Common;
 
-/// <summary>A private in-memory Azurite from the repository's node_modules, on free loopback ports.</summary>
+/// <summary>
+/// A private in-memory Azurite from the repository's node_modules, on free loopback ports, in one Node.js process.
+/// <c>BENCH_AZURITE=split</c> runs each service (blob, queue, table) in a process of its own, as Azure's services share
+/// nothing: in one process Azurite's queue GC (every 60 s, deleting the extents of consumed messages) holds the table
+/// service for seconds; split, the three processes cost more CPU per request on two cores (docs/benchmarks.md, "Why
+/// Azurite stops answering").
+/// </summary>
 internal sealed class LocalAzurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="; // Azurite's published dev key
-    private readonly Process _process;
+    private readonly IReadOnlyList<Process> _processes;
 
-    private LocalAzurite(Process process, string connectionString)
+    private LocalAzurite(IReadOnlyList<Process> processes, string connectionString, string layout)
     {
-        _process = process;
+        _processes = processes;
         ConnectionString = connectionString;
+        Layout = layout;
     }
 
     public string ConnectionString { get; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>"one process per service" or "one process".</summary>
+    public string Layout { get; }
+
+    /// <summary>The Azurite processes (for CPU accounting).</summary>
+    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Id).ToList();
 
     public static async Task<LocalAzurite> StartAsync(string root)
     {
-        var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
-        if (!File.Exists(script))
+        var src = Path.Combine(root, "node_modules", "azurite", "dist", "src");
+        if (!File.Exists(Path.Combine(src, "azurite.js")))
         {
             throw new InvalidOperationException("Azurite is not installed: run `npm ci` (or ./test.sh once) first.");
         }
 
         int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var start = new ProcessStartInfo("node")
+        string[] common = ["--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry"];
+        var single = !string.Equals(Environment.GetEnvironmentVariable("BENCH_AZURITE"), "split", StringComparison.OrdinalIgnoreCase);
+        List<string[]> launches = single
+            ? [
+                [Path.Combine(src, "azurite.js"), .. common, "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}", "--tableHost", "127.0.0.1", "--tablePort", $"{table}"],
+            ]
+            : [
+                [Path.Combine(src, "blob", "main.js"), .. common, "--blobHost", "127.0.0.1", "--blobPort", $"{blob}"],
+                [Path.Combine(src, "queue", "main.js"), .. common, "--queueHost", "127.0.0.1", "--queuePort", $"{queue}"],
+                [Path.Combine(src, "table", "main.js"), .. common, "--tableHost", "127.0.0.1", "--tablePort", $"{table}"],
+            ];
+        var processes = new List<Process>();
+        foreach (var arguments in launches)
         {
-            ArgumentList =
+            var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in arguments)
             {
-                script, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry",
-                "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-                "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start node");
+                start.ArgumentList.Add(argument);
+            }
+
+            processes.Add(Process.Start(start) ?? throw new InvalidOperationException("cannot start node"));
+        }
+
         foreach (var port in new[] { blob, queue, table })
         {
             await WaitForPortAsync(port);
         }
 
-        return new LocalAzurite(process, ConnectionStringFor(blob, queue, table));
+        return new LocalAzurite(processes, ConnectionStringFor(blob, queue, table), single ? "one process" : "one process per service");
     }
 
     public static int FreePort()
@@ -58,13 +80,17 @@ internal sealed class LocalAzurite : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        foreach (var process in _processes)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+
+            process.Dispose();
         }
 
-        _process.Dispose();
         return ValueTask.CompletedTask;
     }
 

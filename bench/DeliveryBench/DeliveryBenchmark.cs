@@ -27,7 +27,7 @@ internal static class DeliveryBenchmark
         var storage = settings.Storage ?? azurite!.ConnectionString;
         Say($"# Delivery benchmark {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Say("");
-        Say($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load generator, DevHost, the bare Kestrel baseline and Azurite (in memory) on the same cores.");
+        Say($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load generator, DevHost, the bare Kestrel baseline and Azurite (in memory, {azurite?.Layout ?? "given by --storage"}) on the same cores.");
         Say("");
 
         if (settings.Modes.Contains("latency"))

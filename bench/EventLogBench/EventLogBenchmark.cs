@@ -45,7 +45,7 @@ internal static class EventLogBenchmark
         Say($"# Event log benchmark {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Say("");
         Say($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load generator, log and Azurite " +
-            $"(in memory) on the same cores. Closed loop, warm-up {settings.Warmup.TotalSeconds:0} s, measured {settings.Duration.TotalSeconds:0} s per row, ~1 KiB events, one stream per row.");
+            $"(in memory, {azurite?.Layout ?? "given by --storage"}) on the same cores. Closed loop, warm-up {settings.Warmup.TotalSeconds:0} s, measured {settings.Duration.TotalSeconds:0} s per row, ~1 KiB events, one stream per row.");
         Say("");
         Say(LoadResult.Header);
         var bytesNotes = new List<string>();
@@ -154,18 +154,30 @@ internal static class EventLogBenchmark
     /// </summary>
     private sealed class CpuMeter
     {
-        private readonly Process? _azurite;
+        private readonly IReadOnlyList<Process>? _azurite;
         private readonly TimeSpan _self;
         private readonly TimeSpan _storage;
 
-        private CpuMeter(Process? azurite)
+        private CpuMeter(IReadOnlyList<Process>? azurite)
         {
             _azurite = azurite;
             _self = Process.GetCurrentProcess().TotalProcessorTime;
-            _storage = azurite?.TotalProcessorTime ?? TimeSpan.Zero;
+            _storage = StorageCpu();
         }
 
-        public static CpuMeter Start(LocalAzurite? azurite) => new(azurite is null ? null : Process.GetProcessById(azurite.ProcessId));
+        public static CpuMeter Start(LocalAzurite? azurite) => new(azurite?.ProcessIds.Select(Process.GetProcessById).ToList());
+
+        private TimeSpan StorageCpu()
+        {
+            var total = TimeSpan.Zero;
+            foreach (var process in _azurite ?? [])
+            {
+                process.Refresh();
+                total += process.TotalProcessorTime;
+            }
+
+            return total;
+        }
 
         /// <summary>"CPU x ms bench + y ms Azurite per 1,000" for <paramref name="items"/> items since the start.</summary>
         public string PerThousand(long items)
@@ -177,8 +189,7 @@ internal static class EventLogBenchmark
                 return string.Create(CultureInfo.InvariantCulture, $"CPU {self.TotalMilliseconds / n:0} ms (bench process; Azurite not measured with --storage) per 1,000");
             }
 
-            _azurite.Refresh();
-            var storage = _azurite.TotalProcessorTime - _storage;
+            var storage = StorageCpu() - _storage;
             return string.Create(CultureInfo.InvariantCulture, $"CPU {self.TotalMilliseconds / n:0} ms bench + {storage.TotalMilliseconds / n:0} ms Azurite per 1,000");
         }
     }

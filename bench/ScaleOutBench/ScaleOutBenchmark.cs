@@ -27,7 +27,7 @@ internal static class ScaleOutBenchmark
         await using var azurite = await LocalAzurite.StartAsync(root);
         Say($"# Scale-out benchmark {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Say("");
-        Say($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average {LoadAverage()} at the start; Azurite in memory on the same cores.");
+        Say($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average {LoadAverage()} at the start; Azurite in memory ({azurite.Layout}) on the same cores.");
         if (only is null or "prune")
         {
             Say("");
