@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using FunctionsDashboard.Relay;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FunctionsDashboard.DevHost.LocalSignalR;
@@ -162,28 +163,15 @@ internal static class LocalRestApi
     /// <summary>Reads <c>{"target": "...", "arguments": [...]}</c>: 413 over 1 MB, 400 when malformed or without a target.</summary>
     internal static async Task<(HubMessagePayload? Message, IResult? Error)> ReadMessageAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBodySize)
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, MaxBodySize, cancellationToken);
+        if (body is null)
         {
             return (null, TooLarge());
         }
 
-        using var body = new MemoryStream(request.ContentLength is > 0 and var length ? (int)length : 4096);
-        // A chunked body (no Content-Length) is read 16 KB at a time, not in the 256-byte reads meant for small known bodies.
-        var chunk = new byte[request.ContentLength is { } known ? Math.Min(16 * 1024, Math.Max(256, (int)known + 1)) : 16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (body.Length + read > MaxBodySize)
-            {
-                return (null, TooLarge());
-            }
-
-            body.Write(chunk, 0, read);
-        }
-
         try
         {
-            using var document = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
+            using var document = JsonDocument.Parse(body);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using FunctionsDashboard.Hub;
+using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -163,26 +164,9 @@ internal sealed class LocalUpstreamCaller : IDisposable
 
     private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentLength > MaxReplySize)
-        {
-            throw new InvalidDataException("the upstream answer is larger than 16 MB");
-        }
-
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxReplySize)
-            {
-                throw new InvalidDataException("the upstream answer is larger than 16 MB");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
+        return await BoundedBody.ReadAsync(stream, response.Content.Headers.ContentLength, MaxReplySize, cancellationToken)
+            ?? throw new InvalidDataException("the upstream answer is larger than 16 MB");
     }
 
     private string OwnUpstreamUrl()

@@ -4,7 +4,8 @@ namespace FunctionsDashboard.Relay;
 
 /// <summary>
 /// Reads a request body into memory, refusing to read past a limit whatever Content-Length says: the one bounded reader
-/// of the app (Event Grid webhook, SignalR upstream, DevHost's local topic).
+/// of the app (Event Grid webhook, SignalR upstream, DevHost's local topic, its local SignalR Service's REST API and its
+/// reader of upstream answers).
 /// </summary>
 public static class BoundedBody
 {
