@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FunctionsDashboard.Tests.DevHost;
+namespace FunctionsDashboard.Tests.DevHost.Hosting;
 
 /// <summary>
 /// ASP.NET Core starts a request Activity and logging scope whenever its hosting category is enabled: DevHost turns the

@@ -2,7 +2,7 @@ using System.Text.Json;
 using FunctionsDashboard.Connections;
 using FunctionsDashboard.DevHost.Hosting;
 
-namespace FunctionsDashboard.Tests.DevHost;
+namespace FunctionsDashboard.Tests.DevHost.Hosting;
 
 /// <summary>Issue #16 item 5: DevHost requires the settings the Functions host requires; it fills in nothing the host would refuse.</summary>
 public sealed class DevHostRequiredSettingsTests

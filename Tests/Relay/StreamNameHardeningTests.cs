@@ -1,6 +1,6 @@
 using FunctionsDashboard.Relay;
 
-namespace FunctionsDashboard.Tests.Hardening;
+namespace FunctionsDashboard.Tests.Relay;
 
 /// <summary>Found by the fuzz run (issue #14): a long source whose 183-character cut ended in a dash gave a stream name the read APIs refuse.</summary>
 public sealed class StreamNameHardeningTests

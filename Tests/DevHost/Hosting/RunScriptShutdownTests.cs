@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR.Client;
 
-namespace FunctionsDashboard.Tests.DevHost;
+namespace FunctionsDashboard.Tests.DevHost.Hosting;
 
 /// <summary>
 /// Issue 13 item 2: Ctrl-C on the real <c>./run.sh</c> stops DevHost and then Azurite within 5 s, with 20 SignalR and
@@ -128,7 +128,7 @@ public sealed partial class RunScriptShutdownTests
             var devHostStopped = after.FindIndex(l => l.Line.Contains("DevHost stopped", StringComparison.Ordinal));
             var azuriteStopped = after.FindIndex(l => l.Line.Contains("Azurite stopped", StringComparison.Ordinal));
             var report = new StringBuilder()
-                .AppendLine("# Ctrl-C on ./run.sh (Tests/DevHost/RunScriptShutdownTests)")
+                .AppendLine("# Ctrl-C on ./run.sh (Tests/DevHost/Hosting/RunScriptShutdownTests)")
                 .AppendLine()
                 .AppendLine(CultureInfo.InvariantCulture, $"{Clients} SignalR clients invoking `heartbeat` in a loop, {Clients} SSE streams, a publisher posting 5-event batches ({eventsPosted} events before the signal).")
                 .AppendLine()

@@ -1,6 +1,6 @@
 using FunctionsDashboard.DevHost.Hosting;
 
-namespace FunctionsDashboard.Tests.DevHost;
+namespace FunctionsDashboard.Tests.DevHost.Hosting;
 
 public sealed class LocalSettingsTests : IDisposable
 {

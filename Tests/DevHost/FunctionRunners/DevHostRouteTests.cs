@@ -5,7 +5,7 @@ using FunctionsDashboard.DevHost.FunctionRunners;
 using FunctionsDashboard.Tests.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
-namespace FunctionsDashboard.Tests.DevHost;
+namespace FunctionsDashboard.Tests.DevHost.FunctionRunners;
 
 /// <summary>DevHost serves every HTTP function of the Functions assembly at its Azure route and verbs: none is forgotten.</summary>
 [Collection(AzuriteCollection.Name)]

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace FunctionsDashboard.Tests.DevHost;
+namespace FunctionsDashboard.Tests.DevHost.FunctionRunners;
 
 /// <summary>
 /// Issue #16 item 5: the hosts cannot drift. Each outcome of an HTTP function (a value, a problem, a bare error status,

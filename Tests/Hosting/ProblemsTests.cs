@@ -3,7 +3,7 @@ using System.Text.Json;
 using FunctionsDashboard.Functions.Hosting;
 using Microsoft.AspNetCore.Http;
 
-namespace FunctionsDashboard.Tests.Hardening;
+namespace FunctionsDashboard.Tests.Hosting;
 
 /// <summary>Issue #14 items 1 and 4: uniform problem+json errors, never exception text.</summary>
 [Collection(AzuriteCollection.Name)]
