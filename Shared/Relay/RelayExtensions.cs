@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Polly;
 
 namespace FunctionsDashboard.Relay;
 
@@ -33,11 +32,7 @@ public static class RelayExtensions
         services.AddStorageResource(StorageResourceKind.Table, RelayStorageNames.StreamDirectoryTable);
         services.AddStorageResource(StorageResourceKind.Queue, RelayStorageNames.DeliveryQueue);
 
-        services.AddResiliencePipeline(RelayPipelines.Write, (pipeline, context) =>
-        {
-            pipeline.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
-            RelayPipelines.ConfigureWrite(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value);
-        });
+        RelayPipelines.AddWrite(services);
 
         services.TryAddSingleton<RelayStats>();
         services.TryAddSingleton<IRelayHandOff, QueueRelayHandOff>();

@@ -1,7 +1,10 @@
 using FunctionsDashboard.SignalR;
 using FunctionsDashboard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using Polly.Telemetry;
 using Polly.Timeout;
 
 namespace FunctionsDashboard.Relay;
@@ -25,14 +28,40 @@ public static class RelayPipelines
     /// </summary>
     public const string Delivery = "relay-delivery";
 
+    /// <summary>
+    /// The write pipeline's retry of head conflicts. A conflict is two writers coordinating: another instance committed first.
+    /// It is not a fault, so its retries are telemetry at Debug rather than Polly's Warning with a stack trace. With two
+    /// instances on one stream there are many of them. A budget that runs out is still the timeout's error.
+    /// </summary>
+    internal const string HeadConflictRetry = "HeadConflict";
+
     /// <summary>First wait of the write pipeline after a transient failure.</summary>
     internal static readonly TimeSpan WriteBaseDelay = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Registers <see cref="Write"/>, with its telemetry (<see cref="WriteTelemetry"/>).</summary>
+    internal static void AddWrite(IServiceCollection services) =>
+        services.AddResiliencePipeline(Write, (pipeline, context) =>
+        {
+            var sp = context.ServiceProvider;
+            pipeline.TimeProvider = sp.GetRequiredService<TimeProvider>();
+            ConfigureWrite(pipeline, sp.GetRequiredService<IOptions<RelayOptions>>().Value);
+            pipeline.ConfigureTelemetry(WriteTelemetry(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
+        });
+
+    /// <summary>The app's telemetry options, with <see cref="HeadConflictRetry"/>'s events at Debug.</summary>
+    internal static TelemetryOptions WriteTelemetry(TelemetryOptions defaults) => new(defaults)
+    {
+        SeverityProvider = args => args.Source.StrategyName == HeadConflictRetry
+            ? ResilienceEventSeverity.Debug
+            : defaults.SeverityProvider?.Invoke(args) ?? args.Event.Severity,
+    };
 
     internal static void ConfigureWrite(ResiliencePipelineBuilder builder, RelayOptions options)
     {
         builder.AddTimeout(options.AckTimeout);
         builder.AddRetry(new RetryStrategyOptions
         {
+            Name = HeadConflictRetry,
             MaxRetryAttempts = int.MaxValue, // bounded by the AckTimeout outside
             ShouldHandle = new PredicateBuilder().Handle<EventLogConflictException>(),
             DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10))),

@@ -2,7 +2,11 @@ using System.Net;
 using Azure;
 using FunctionsDashboard.Relay;
 using FunctionsDashboard.SignalR;
+using FunctionsDashboard.Tests.EventLog;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.Registry;
 
 namespace FunctionsDashboard.Tests.Relay;
 
@@ -71,6 +75,33 @@ public sealed class RelayPipelinesTests
         });
 
         Assert.Equal(6, attempts);
+    }
+
+    [Fact]
+    public async Task Write_HeadConflictRetries_AreDebugTelemetry_StorageRetriesStillWarn()
+    {
+        // The pipeline as the app registers it, with a logger that keeps everything down to Debug.
+        var logs = new CapturingLoggers();
+        var services = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs))
+            .AddSingleton(TimeProvider.System);
+        services.AddOptions<RelayOptions>().Configure(o => o.AppendRetries = 1);
+        RelayPipelines.AddWrite(services);
+        await using var provider = services.BuildServiceProvider();
+        var pipeline = provider.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(RelayPipelines.Write);
+
+        // Another instance committed first, twice: two writers coordinating, not a fault.
+        var attempts = 0;
+        await pipeline.ExecuteAsync(_ => ++attempts < 3 ? throw new EventLogConflictException("head moved") : ValueTask.CompletedTask);
+        Assert.Equal(3, attempts);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Debug && e.Message.Contains(RelayPipelines.HeadConflictRetry, StringComparison.Ordinal));
+
+        // A transient storage failure is still retried and reported at Warning.
+        attempts = 0;
+        await pipeline.ExecuteAsync(_ => ++attempts < 2 ? throw new RequestFailedException(503, "busy") : ValueTask.CompletedTask);
+        Assert.Equal(2, attempts);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("OnRetry", StringComparison.Ordinal));
     }
 
     [Fact]
