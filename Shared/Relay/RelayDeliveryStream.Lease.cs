@@ -4,7 +4,7 @@ namespace FunctionsDashboard.Relay;
 
 /// <summary>
 /// The stream's lease and durable watermark (<see cref="RelayDeliveryLease"/>): taking and renewing it before sending,
-/// the watermark written beside the sends and when idle, the linger with the lease (and the head poll while another
+/// the watermark written beside the sends (at most every second) and with the release, the linger with the lease (and the head poll while another
 /// instance commits to the stream), the release when the host stops.
 /// </summary>
 internal sealed partial class RelayDeliveryStream
@@ -55,6 +55,7 @@ internal sealed partial class RelayDeliveryStream
             }
         }
 
+        await AwaitSavingAsync(); // one write of the lease row at a time; the release below writes the watermark
         await _lease.ReleaseAsync(settled, generation, cancellationToken);
         RelayDeliveryLog.LeaseReleased(_owner.Logger, Stream, settled);
     }

@@ -8,8 +8,8 @@ namespace FunctionsDashboard.Relay;
 /// sends in seq order, one hub message at a time (up to <see cref="RelayDeliveryOptions.MaxEventsPerMessage"/>
 /// consecutive events each), and waits for each message to settle before the next, so a stream cannot reorder on this
 /// instance and the two paths cannot send an event twice. <c>_settled</c> is the delivered watermark: every seq up to it
-/// is delivered or dead-lettered. It is made durable (<see cref="DeliveryStateStore"/>) at most every
-/// <see cref="WatermarkInterval"/> and when the loop goes idle. Events the fast path did not bring (another instance
+/// is delivered or dead-lettered. It is made durable (<see cref="DeliveryStateStore"/>) beside the sends at most every
+/// <see cref="WatermarkInterval"/>, and when the idle loop lets the lease go after its linger. Events the fast path did not bring (another instance
 /// committed them, this instance restarted) are read from the log through <see cref="IEventLogReader"/>. The loop runs
 /// only while there is work. The lease, the durable watermark and the linger are in <c>RelayDeliveryStream.Lease.cs</c>;
 /// what the next hub message carries (memory, or the log) in <c>RelayDeliveryStream.Batches.cs</c>.
@@ -183,31 +183,35 @@ internal sealed partial class RelayDeliveryStream
                 List<StoredEvent>? batch = null;
                 long settled;
                 string generation;
-                bool save = false, saveBeside = false, needLease = false, waitForSave = false;
+                bool saveBeside = false, needLease = false, waitForSave = false;
                 Task? wake = null;
                 lock (_lock)
                 {
                     CompleteWaitersLocked();
                     var idle = _settled >= _known;
                     var saving = _saving is not null;
-                    var due = !saving && _lease.Held && _settled > _saved && (idle || _owner.Time.GetElapsedTime(_savedAt) >= WatermarkInterval);
+                    // The watermark is written beside the sends (never in front of one) at most every WatermarkInterval,
+                    // and with the lease when the linger lets it go. Writing it each time the stream went idle put a
+                    // storage round trip in front of the next event at any rate below one commit per round trip (at 200
+                    // events/s, one watermark write per hub message).
+                    var due = !saving && _lease.Held && _settled > _saved && _owner.Time.GetElapsedTime(_savedAt) >= WatermarkInterval;
                     if (idle)
                     {
-                        if (saving)
+                        if (!_lease.Holding)
                         {
-                            waitForSave = true; // idle decisions (save, linger, release) follow the write in flight
-                        }
-                        else if (due)
-                        {
-                            save = true;
-                        }
-                        else if (!_lease.Holding)
-                        {
-                            _running = false;
-                            return;
+                            if (saving)
+                            {
+                                waitForSave = true; // the write in flight settles what the lease left
+                            }
+                            else
+                            {
+                                _running = false;
+                                return;
+                            }
                         }
                         else
                         {
+                            saveBeside = due;
                             _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                             wake = _wake.Task;
                         }
@@ -245,10 +249,6 @@ internal sealed partial class RelayDeliveryStream
                 else if (wake is not null)
                 {
                     await LingerAsync(wake, settled, generation, stopping);
-                }
-                else if (save)
-                {
-                    await SaveAsync(settled, generation, stopping);
                 }
                 else if (needLease)
                 {

@@ -84,7 +84,18 @@ public sealed class RelayDeliveryTests(AzuriteFixture azurite)
         await using var h = await RelayDeliveryHarness.CreateAsync(azurite.ConnectionString);
         var message = await h.AppendAndOfferAsync(Stream, 4);
         await h.WaitSettledAsync(Stream, 4);
-        await Eventually.WaitAsync(() => h.States.GetAsync(Stream, CancellationToken.None), w => w?.Through == 4, TimeSpan.FromSeconds(20), "watermark 4 stored");
+
+        // The idle sender writes its watermark when its linger lets the lease go (not in front of the next event): move
+        // time past the linger (each probe, as the linger's timer may be armed only after the settle was seen).
+        await Eventually.WaitAsync(
+            () =>
+            {
+                h.Time.Advance(RelayDeliveryLease.Linger);
+                return h.States.GetAsync(Stream, CancellationToken.None);
+            },
+            w => w?.Through == 4,
+            TimeSpan.FromSeconds(20),
+            "watermark 4 stored");
 
         h.Restart();
         var outcome = await h.Delivery.DeliverAsync(message, CancellationToken.None);
