@@ -43,13 +43,21 @@ internal sealed partial class QueueFunctionRunner(
         var poison = storage.Queue(function.QueueTrigger.QueueName + "-poison");
         var idle = settings.MinPollingInterval;
         var failing = false;
+        var created = false;
         Log.Polling(logger, function.Name, queue.Name);
         while (!stoppingToken.IsCancellationRequested)
         {
             QueueMessage[] messages;
             try
             {
-                await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                // Once, and again after a failed poll (the queue may have been deleted): the Functions host does not ask
+                // the storage account whether the queue exists before every receive either.
+                if (!created)
+                {
+                    await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    created = true;
+                }
+
                 messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, RunningVisibility, stoppingToken)).Value;
                 if (failing)
                 {
@@ -63,6 +71,7 @@ internal sealed partial class QueueFunctionRunner(
             }
             catch (Exception e)
             {
+                created = false;
                 // One warning (with the cause) per outage, not one stack trace per poll; the idle backoff spaces the retries.
                 if (!failing)
                 {
