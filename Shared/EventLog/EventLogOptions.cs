@@ -20,6 +20,9 @@ public sealed class EventLogOptions
     /// <summary>Default of <see cref="MinCommitInterval"/>: 0 (no fixed pacing; <see cref="TransactionsPerSecond"/> bounds the rate).</summary>
     public static readonly TimeSpan DefaultMinCommitInterval = TimeSpan.Zero;
 
+    /// <summary>Default of <see cref="HandOffInterval"/>: 100 ms.</summary>
+    public static readonly TimeSpan DefaultHandOffInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Default of <see cref="TransactionsPerSecond"/>: 900.</summary>
     public const int DefaultTransactionsPerSecond = 900;
 
@@ -49,6 +52,16 @@ public sealed class EventLogOptions
     /// </summary>
     [SettingRange(typeof(TimeSpan), "00:00:00", "00:00:01", ErrorMessage = SectionName + ":" + nameof(MinCommitInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(MinCommitInterval) + ").")]
     public TimeSpan MinCommitInterval { get; set; } = DefaultMinCommitInterval;
+
+    /// <summary>
+    /// A stream's writer hands committed ranges off to the delivery queue at most this often (default 100 ms, 0 to 5 s;
+    /// 0 = after every commit). The requests do not wait for it (their ranges are in the outbox, written with the
+    /// commit), and the queue is the safety net behind the fast path, invisible for
+    /// <c>Relay:Delivery:SafetyNetDelay</c> (5 s) anyway; the ranges committed meanwhile go as one message when they
+    /// follow each other without a gap. So a busy stream costs the queue at most 10 messages/s instead of one per commit.
+    /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:00:05", ErrorMessage = SectionName + ":" + nameof(HandOffInterval) + " must be between {1} and {2} (app setting " + SectionName + "__" + nameof(HandOffInterval) + ").")]
+    public TimeSpan HandOffInterval { get; set; } = DefaultHandOffInterval;
 
     /// <summary>
     /// Storage transactions per second that one instance's writer of one stream may use (default 900, 10 to 20,000):

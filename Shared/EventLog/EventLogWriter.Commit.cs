@@ -97,8 +97,7 @@ public sealed partial class EventLogWriter
 
                         var now = log._timeProvider.GetUtcNow();
                         var range = new PendingRange(_head.LastSeq + 1, _head.LastSeq + fresh.Count, now);
-                        pending.Add(range);
-                        var head = _head with { LastSeq = range.Last, Pending = pending };
+                        var head = _head with { LastSeq = range.Last, Pending = PendingRange.With(pending, range) };
                         var actions = new List<TableTransactionAction>(3)
                         {
                             _head.ETag is { } etag
@@ -223,29 +222,18 @@ public sealed partial class EventLogWriter
                 Defer(waiting);
             }
 
-            // The requests are answered once their ranges are on the delivery queue; the loop goes on with the next
-            // commit meanwhile (one hand-off sender per stream, see EnqueueHandOff).
-            void ResolveAll(List<(PendingRange Range, Exception Error)> failed) => resolved.ForEach(r => Resolve(r.Event, r.Seq, r.Duplicate, failed));
-            if (toHandOff.Count == 0)
-            {
-                ResolveAll([]);
-            }
-            else
-            {
-                EnqueueHandOff(new HandOffItem(toHandOff, ResolveAll));
-            }
-        }
-
-        private void Resolve(PendingEvent p, long seq, bool duplicate, List<(PendingRange Range, Exception Error)> failed)
-        {
-            var failure = failed.FirstOrDefault(f => f.Range.Contains(seq));
-            if (failure.Error is not null)
-            {
-                p.Operation.Fail(new EventLogUnavailableException($"Event {seq} of stream '{stream}' is durable but could not be handed off to the delivery queue.", failure.Error));
-            }
-            else
+            // The requests are answered now: their events are durable and their range is in the outbox, written in this
+            // commit's transaction, so from here nothing can lose them (a failed or unsent hand-off is sent again with the
+            // next one, or by the outbox sweep). The hand-off goes to the stream's one hand-off sender, beside the next
+            // commits (see EnqueueHandOff).
+            foreach (var (p, seq, duplicate) in resolved)
             {
                 p.Operation.Complete(p.Index, new AppendedEvent(p.Event.Id, stream, seq, duplicate));
+            }
+
+            if (toHandOff.Count > 0)
+            {
+                EnqueueHandOff(toHandOff);
             }
         }
     }

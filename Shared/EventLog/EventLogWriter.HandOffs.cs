@@ -6,7 +6,13 @@ public sealed partial class EventLogWriter
     private sealed partial class StreamWriter
     {
         private readonly Lock _handOffGate = new();
-        private readonly List<HandOffItem> _handOffQueue = [];
+        private readonly List<(PendingRange Range, bool Again)> _handOffQueue = [];
+
+        /// <summary>
+        /// New ranges whose hand-off failed (the write pipeline's retries included): sent again in the stream's next round,
+        /// or by the outbox sweep when no commit comes first (under <see cref="_handOffGate"/>).
+        /// </summary>
+        private readonly List<PendingRange> _retryHandOff = [];
 
         /// <summary>Ranges queued for a hand-off or being handed off (under <see cref="_handOffGate"/>).</summary>
         private readonly List<PendingRange> _handingOff = [];
@@ -16,6 +22,7 @@ public sealed partial class EventLogWriter
 
         private Task _handOffWorker = Task.CompletedTask;
         private bool _handOffRunning;
+        private long _lastHandOff;
 
         private bool HandOffBusy
         {
@@ -40,16 +47,17 @@ public sealed partial class EventLogWriter
         }
 
         /// <summary>
-        /// Queues the hand-off of a commit's ranges; <see cref="HandOffItem.Resolve"/> runs once they are on the queue (or
-        /// failed). The loop goes on with its next commit meanwhile: one sender per stream sends whatever has queued up,
-        /// contiguous new ranges of several commits as one message.
+        /// Queues the hand-off of a commit's ranges (its requests are answered already: the ranges are in the outbox). The
+        /// loop goes on with its next commit meanwhile: one sender per stream sends whatever has queued up, contiguous new
+        /// ranges of several commits as one message, at most one round of messages per
+        /// <see cref="EventLogOptions.HandOffInterval"/>.
         /// </summary>
-        private void EnqueueHandOff(HandOffItem item)
+        private void EnqueueHandOff(List<(PendingRange Range, bool Again)> ranges)
         {
             lock (_handOffGate)
             {
-                _handOffQueue.Add(item);
-                _handingOff.AddRange(item.Ranges.Select(r => r.Range));
+                _handOffQueue.AddRange(ranges);
+                _handingOff.AddRange(ranges.Select(r => r.Range));
                 if (!_handOffRunning)
                 {
                     _handOffRunning = true;
@@ -63,15 +71,16 @@ public sealed partial class EventLogWriter
         {
             lock (_handOffGate)
             {
-                return _handedOff.Any(r => r.Contains(seq)) || _handingOff.Any(r => r.Contains(seq));
+                return _handedOff.Any(r => r.Contains(seq)) || _handingOff.Any(r => r.Contains(seq)) || _retryHandOff.Any(r => r.Contains(seq));
             }
         }
 
+        /// <summary>True when every seq of <paramref name="range"/> (an outbox entry: maybe several commits merged) is handed off already or on its way.</summary>
         private bool IsHandedOffOrHandingOff(PendingRange range)
         {
             lock (_handOffGate)
             {
-                return _handedOff.Any(r => r.SameRange(range)) || _handingOff.Any(r => r.SameRange(range));
+                return PendingRange.Without([range], [.. _handedOff, .. _handingOff]).Count == 0; // not the failed ones: the sweep sends those
             }
         }
 
@@ -92,11 +101,13 @@ public sealed partial class EventLogWriter
             }
         }
 
+        /// <summary>The sweep handed <paramref name="range"/> off: so are the failed ranges it covers.</summary>
         private void AddHandedOff(PendingRange range)
         {
             lock (_handOffGate)
             {
                 _handedOff.Add(range);
+                _retryHandOff.RemoveAll(r => PendingRange.Without([r], [range]).Count == 0);
             }
         }
 
@@ -104,22 +115,27 @@ public sealed partial class EventLogWriter
         {
             while (true)
             {
-                List<HandOffItem> items;
+                await HandOffPaceAsync();
+                List<(PendingRange Range, bool Again)> items;
                 lock (_handOffGate)
                 {
                     if (_handOffQueue.Count == 0)
                     {
+                        // Failed hand-offs left go with the next commit's round, or the outbox sweep sends them.
                         _handOffRunning = false;
                         _moreWork.Release(); // the loop may be waiting to flush the outbox
                         return;
                     }
 
-                    items = [.. _handOffQueue];
+                    items = [.. _handOffQueue, .. _retryHandOff.Select(r => (r, false))];
+                    _handingOff.AddRange(_retryHandOff);
                     _handOffQueue.Clear();
+                    _retryHandOff.Clear();
                 }
 
-                var failed = new List<(PendingRange Range, Exception Error)>();
+                _lastHandOff = log._timeProvider.GetTimestamp();
                 var sent = new List<PendingRange>();
+                var failed = new List<PendingRange>();
                 foreach (var (message, ranges, again) in Messages(items))
                 {
                     try
@@ -142,48 +158,73 @@ public sealed partial class EventLogWriter
                     }
                     catch (Exception e)
                     {
+                        // Still in the outbox: sent again in the next round (with whatever committed meanwhile), or by
+                        // the outbox sweep when no commit comes first.
                         EventLogLog.HandOffFailed(log._logger, stream, message.First, message.Last, e);
-                        failed.AddRange(ranges.Select(r => (r, e)));
+                        if (!again)
+                        {
+                            failed.AddRange(ranges);
+                        }
                     }
                 }
 
                 lock (_handOffGate)
                 {
                     _handedOff.AddRange(sent);
-                    foreach (var item in items)
+                    foreach (var (range, _) in items)
                     {
-                        foreach (var (range, _) in item.Ranges)
+                        var i = _handingOff.FindIndex(r => r.SameRange(range));
+                        if (i >= 0)
                         {
-                            var i = _handingOff.FindIndex(r => r.SameRange(range));
-                            if (i >= 0)
-                            {
-                                _handingOff.RemoveAt(i);
-                            }
+                            _handingOff.RemoveAt(i);
                         }
                     }
-                }
 
-                foreach (var item in items)
-                {
-                    try
-                    {
-                        item.Resolve(failed);
-                    }
-                    catch (Exception e)
-                    {
-                        EventLogLog.WriterFailed(log._logger, stream, e);
-                    }
+                    _retryHandOff.AddRange(failed);
                 }
             }
         }
 
         /// <summary>
-        /// The queue messages for <paramref name="items"/>: new ranges that follow each other without a gap become one
+        /// Waits until <see cref="EventLogOptions.HandOffInterval"/> has passed since the last round of messages (not when
+        /// shutting down): what commits meanwhile joins the next round, as one message when it follows without a gap.
+        /// </summary>
+        private async Task HandOffPaceAsync()
+        {
+            var interval = log._store.Options.HandOffInterval;
+            if (interval <= TimeSpan.Zero || _lastHandOff == 0 || log._disposing)
+            {
+                return;
+            }
+
+            var remaining = interval - log._timeProvider.GetElapsedTime(_lastHandOff);
+            if (remaining > TimeSpan.Zero)
+            {
+                await PauseAsync(remaining);
+            }
+        }
+
+        /// <summary>Waits <paramref name="delay"/>, or less when the writer shuts down (then what is queued goes at once).</summary>
+        private async Task PauseAsync(TimeSpan delay)
+        {
+            try
+            {
+                await Task.Delay(delay, log._timeProvider, log.Stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down.
+            }
+        }
+
+        /// <summary>
+        /// The queue messages for <paramref name="items"/> (with the new ranges whose hand-off failed before): new ranges
+        /// that follow each other without a gap become one
         /// message; a range handed off again for a redelivery is a message of its own (it is pending, maybe far back).
         /// </summary>
-        private static IEnumerable<(PendingRange Message, List<PendingRange> Ranges, bool Again)> Messages(List<HandOffItem> items)
+        private static IEnumerable<(PendingRange Message, List<PendingRange> Ranges, bool Again)> Messages(List<(PendingRange Range, bool Again)> items)
         {
-            var fresh = items.SelectMany(i => i.Ranges).Where(r => !r.Again).Select(r => r.Range).OrderBy(r => r.First).ToList();
+            var fresh = items.Where(r => !r.Again).Select(r => r.Range).OrderBy(r => r.First).ToList();
             var run = new List<PendingRange>();
             foreach (var r in fresh)
             {
@@ -201,13 +242,11 @@ public sealed partial class EventLogWriter
                 yield return (new PendingRange(run[0].First, run[^1].Last, run[0].Since), run, false);
             }
 
-            foreach (var r in items.SelectMany(i => i.Ranges).Where(r => r.Again).Select(r => r.Range).DistinctBy(r => (r.First, r.Last)))
+            foreach (var r in items.Where(r => r.Again).Select(r => r.Range).DistinctBy(r => (r.First, r.Last)))
             {
                 yield return (r, [r], true);
             }
         }
 
-        /// <summary>A commit's ranges to hand off (new, or again for a redelivery) and what to do once they are.</summary>
-        private sealed record HandOffItem(List<(PendingRange Range, bool Again)> Ranges, Action<List<(PendingRange Range, Exception Error)>> Resolve);
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class EventLogWriter
                         _head ??= await LoadHeadAsync(ct);
                         var handedOff = HandedOffSnapshot();
                         var remaining = PendingRange.Without(_head.Pending, handedOff);
-                        if (remaining.Count == _head.Pending.Count || _head.ETag is not { } etag)
+                        if (remaining.SequenceEqual(_head.Pending) || _head.ETag is not { } etag)
                         {
                             ForgetHandedOff(handedOff);
                             return;

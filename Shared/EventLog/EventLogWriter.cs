@@ -28,6 +28,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<EventLogWriter> _logger;
     private readonly AckDeadlines _deadlines;
+    private readonly CancellationTokenSource _stopping = new();
     private volatile bool _disposing;
 
     /// <summary>Creates the writer.</summary>
@@ -58,10 +59,14 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     /// </summary>
     internal TimeSpan ClaimTimeout => _options.AckTimeout + TimeSpan.FromSeconds(10);
 
+    /// <summary>Cancelled when the writer shuts down (ends the hand-off senders' pacing).</summary>
+    private CancellationToken Stopping => _stopping.Token;
+
     /// <summary>
-    /// Makes <paramref name="events"/> durable and hands them off, within <see cref="RelayOptions.AckTimeout"/>. An event
-    /// whose id is already in its stream is not written again: it is reported as a duplicate with its first seq (and, if
-    /// that earlier write was never handed off, handed off now). Throws <see cref="EventLogUnavailableException"/> when
+    /// Makes <paramref name="events"/> durable, within <see cref="RelayOptions.AckTimeout"/>, with their ranges in the
+    /// outbox; the hand-off to the delivery queue follows beside the next commits. An event whose id is already in its
+    /// stream is not written again: it is reported as a duplicate with its first seq (and, if that earlier write is still
+    /// in the outbox, handed off again). Throws <see cref="EventLogUnavailableException"/> when
     /// that cannot be done in time; some events may then be durable already, which a retry detects by id.
     /// </summary>
     public async Task<AppendResult> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
@@ -121,6 +126,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         _disposing = true;
+        CancelStopping();
         foreach (var writer in _writers.Values)
         {
             _ = writer.WakeForShutdown();
@@ -133,6 +139,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     public async ValueTask DisposeAsync()
     {
         _disposing = true;
+        CancelStopping();
         var idle = _writers.Values.Select(w => w.WakeForShutdown()).ToList();
         try
         {
@@ -144,6 +151,18 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
         }
 
         _deadlines.Dispose();
+    }
+
+    private void CancelStopping()
+    {
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed twice.
+        }
     }
 
     private StreamWriter WriterFor(string stream) =>

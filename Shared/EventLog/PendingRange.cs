@@ -5,6 +5,8 @@ namespace FunctionsDashboard.EventLog;
 /// <summary>
 /// A committed range of sequence numbers that has not been handed off to the delivery queue yet: the outbox entries
 /// kept on a stream's head row. Written in the same transaction as the events, removed once the hand-off succeeded.
+/// The outbox is a set of seqs: adjacent ranges are merged on the head (<see cref="With"/>), and a hand-off removes the
+/// seqs it covers (<see cref="Without"/>).
 /// </summary>
 /// <param name="First">First sequence number.</param>
 /// <param name="Last">Last sequence number (inclusive).</param>
@@ -45,7 +47,71 @@ internal readonly record struct PendingRange(long First, long Last, DateTimeOffs
         return ranges;
     }
 
-    /// <summary>The ranges of <paramref name="ranges"/> that are not in <paramref name="remove"/>.</summary>
-    public static List<PendingRange> Without(IEnumerable<PendingRange> ranges, IReadOnlyCollection<PendingRange> remove) =>
-        ranges.Where(r => !remove.Any(x => x.SameRange(r))).ToList();
+    /// <summary>
+    /// The outbox as a set of seqs: the seqs of <paramref name="ranges"/> that no range of <paramref name="remove"/> covers
+    /// (a range of the outbox may hold several commits' ranges merged, see <see cref="With"/>; what is left of it keeps its
+    /// <see cref="Since"/>), in order.
+    /// </summary>
+    public static List<PendingRange> Without(IEnumerable<PendingRange> ranges, IReadOnlyCollection<PendingRange> remove)
+    {
+        var left = new List<PendingRange>();
+        foreach (var range in ranges)
+        {
+            var pieces = new List<PendingRange> { range };
+            foreach (var x in remove)
+            {
+                pieces = [.. pieces.SelectMany(p => Minus(p, x))];
+            }
+
+            left.AddRange(pieces);
+        }
+
+        left.Sort((a, b) => a.First.CompareTo(b.First));
+        return left;
+    }
+
+    /// <summary>
+    /// <paramref name="ranges"/> with <paramref name="added"/>, merged where they overlap or follow each other without a
+    /// gap (<see cref="Since"/> of the oldest part): a run of commits the queue has not taken yet is one entry, so a
+    /// stalled queue does not fill the outbox while the commits go on.
+    /// </summary>
+    public static List<PendingRange> With(List<PendingRange> ranges, PendingRange added)
+    {
+        var all = new List<PendingRange>(ranges) { added };
+        all.Sort((a, b) => a.First.CompareTo(b.First));
+        var merged = new List<PendingRange>(all.Count);
+        foreach (var r in all)
+        {
+            if (merged.Count > 0 && r.First <= merged[^1].Last + 1)
+            {
+                var last = merged[^1];
+                merged[^1] = new PendingRange(last.First, Math.Max(last.Last, r.Last), last.Since <= r.Since ? last.Since : r.Since);
+            }
+            else
+            {
+                merged.Add(r);
+            }
+        }
+
+        return merged;
+    }
+
+    private static IEnumerable<PendingRange> Minus(PendingRange range, PendingRange remove)
+    {
+        if (remove.Last < range.First || remove.First > range.Last)
+        {
+            yield return range;
+            yield break;
+        }
+
+        if (remove.First > range.First)
+        {
+            yield return range with { Last = remove.First - 1 };
+        }
+
+        if (remove.Last < range.Last)
+        {
+            yield return range with { First = remove.Last + 1 };
+        }
+    }
 }

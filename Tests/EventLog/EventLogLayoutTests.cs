@@ -50,6 +50,32 @@ public sealed class EventLogLayoutTests
     }
 
     [Fact]
+    public void PendingRange_With_MergesRangesWithoutAGap_KeepingTheOldestSince()
+    {
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        List<PendingRange> outbox = [new(1, 5, t0.AddSeconds(2)), new(9, 9, t0)];
+
+        Assert.Equal([new PendingRange(1, 9, t0)], PendingRange.With(outbox, new PendingRange(6, 8, t0.AddSeconds(3)))); // fills the gap
+        Assert.Equal([new PendingRange(1, 5, t0.AddSeconds(2)), new PendingRange(9, 10, t0)], PendingRange.With(outbox, new PendingRange(10, 10, t0.AddSeconds(4))));
+        Assert.Equal([new PendingRange(1, 5, t0.AddSeconds(2)), new PendingRange(7, 7, t0.AddSeconds(4)), new PendingRange(9, 9, t0)], PendingRange.With(outbox, new PendingRange(7, 7, t0.AddSeconds(4))));
+        Assert.Equal([new PendingRange(3, 3, t0)], PendingRange.With([], new PendingRange(3, 3, t0)));
+    }
+
+    [Fact]
+    public void PendingRange_Without_RemovesTheSeqsHandedOff_FromMergedRangesToo()
+    {
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        List<PendingRange> outbox = [new(1, 20, t0), new(30, 30, t0.AddSeconds(1))];
+
+        // Commits 1..5 and 6..20 were merged on the head; 6..20 was handed off first.
+        Assert.Equal([new PendingRange(1, 5, t0), new PendingRange(30, 30, t0.AddSeconds(1))], PendingRange.Without(outbox, [new(6, 20, t0)]));
+        Assert.Equal([new PendingRange(1, 2, t0), new PendingRange(8, 20, t0), new PendingRange(30, 30, t0.AddSeconds(1))], PendingRange.Without(outbox, [new(3, 7, t0)]));
+        Assert.Equal([new PendingRange(30, 30, t0.AddSeconds(1))], PendingRange.Without(outbox, [new(1, 5, t0), new(6, 20, t0)]));
+        Assert.Empty(PendingRange.Without(outbox, [new(1, 30, t0)]));
+        Assert.Equal(outbox, PendingRange.Without(outbox, [new(21, 29, t0)]));
+    }
+
+    [Fact]
     public void IndexShard_IsStableAndSpreadsIds()
     {
         var shards = Enumerable.Range(0, 4000).Select(i => EventLogLayout.IndexShard(EventLogLayout.IdKey($"event-{i}"))).ToList();

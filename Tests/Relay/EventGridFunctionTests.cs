@@ -100,7 +100,7 @@ public sealed class EventGridFunctionTests(AzuriteFixture azurite)
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), seqs);
         var eventLog = server.Services.GetRequiredService<RelayEventLog>();
         Assert.Equal(200, (await eventLog.ReadAfterAsync("orders", 0, 1000, CancellationToken.None)).Count);
-        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainAsync(Queue(server)), "orders");
+        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainWhenHandedOffAsync(server.Services.GetRequiredService<DashboardStorage>(), "orders"), "orders");
         Assert.Equal(200, handOffs.Count);
         Assert.All(handOffs.Values, n => Assert.Equal(1, n));
     }

@@ -100,6 +100,24 @@ internal sealed class EventLogHarness : IAsyncDisposable
 }
 
 /// <summary>A hand-off whose queue is down: every call fails like a refused connection.</summary>
+/// <summary>The real hand-off, except that every call waits until <see cref="Release"/> (a stalled queue), within its own timeout.</summary>
+internal sealed class StalledHandOff(IRelayHandOff inner) : IRelayHandOff
+{
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _waiting;
+
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    public void Release() => _released.TrySetResult();
+
+    public async Task HandOffAsync(RelayDeliveryMessage message, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _waiting);
+        await _released.Task.WaitAsync(cancellationToken);
+        await inner.HandOffAsync(message, cancellationToken);
+    }
+}
+
 internal sealed class FailingHandOff : IRelayHandOff
 {
     public int Calls { get; private set; }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using FunctionsDashboard.Relay;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FunctionsDashboard.Tests.Relay;
@@ -22,7 +23,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         Assert.Equal(new AppendedEvent("e1", "orders", 1, Duplicate: false), first.Events.Single());
         Assert.Equal(new AppendedEvent("e1", "orders", 1, Duplicate: true), again.Events.Single());
         Assert.Single(await log.ReadAfterAsync("orders", 0, 100, CancellationToken.None));
-        Assert.Equal([RelayDeliveryMessage.For("orders", 1, 1)], await RelayQueue.DrainAsync(harness.Queue));
+        Assert.Equal([RelayDeliveryMessage.For("orders", 1, 1)], await RelayQueue.DrainWhenHandedOffAsync(harness.Storage, "orders"));
     }
 
     [Fact]
@@ -37,7 +38,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         var result = await harness.CreateLog().AppendAsync([EventLogHarness.Event("e2"), EventLogHarness.Event("e3")], CancellationToken.None);
 
         Assert.Equal([new AppendedEvent("e2", "orders", 2, true), new AppendedEvent("e3", "orders", 3, false)], result.Events);
-        Assert.Equal([RelayDeliveryMessage.For("orders", 3, 3)], await RelayQueue.DrainAsync(harness.Queue));
+        Assert.Equal([RelayDeliveryMessage.For("orders", 3, 3)], await RelayQueue.DrainWhenHandedOffAsync(harness.Storage, "orders"));
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         var stored = await log.ReadAfterAsync("orders", 0, 1000, CancellationToken.None);
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), stored.Select(e => e.Seq));
         Assert.Equal(all.ToDictionary(e => e.Id, e => e.Seq), stored.ToDictionary(e => e.Id, e => e.Seq));
-        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainAsync(harness.Queue), "orders");
+        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainWhenHandedOffAsync(harness.Storage, "orders"), "orders");
         Assert.Equal(200, handOffs.Count);
         Assert.All(handOffs.Values, count => Assert.Equal(1, count));
         Assert.InRange(stats.Snapshot().Commits, 1, 20); // concurrent calls share transactions
@@ -96,7 +97,7 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         var stored = await a.ReadAfterAsync("orders", 0, 1000, CancellationToken.None);
         Assert.Equal(Enumerable.Range(1, 160).Select(i => (long)i), stored.Select(e => e.Seq));
         Assert.Equal(160, stored.Select(e => e.Id).Distinct().Count());
-        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainAsync(harness.Queue), "orders");
+        var handOffs = RelayQueue.HandOffsPerSeq(await RelayQueue.DrainWhenHandedOffAsync(harness.Storage, "orders"), "orders");
         Assert.Equal(Enumerable.Range(1, 160).Select(i => (long)i), handOffs.Keys.Order()); // nothing lost; a race may hand a range off twice
     }
 
@@ -106,13 +107,19 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
         var queueDown = new FailingHandOff();
 
-        // The process commits, then cannot enqueue (it might as well have crashed): the webhook must not acknowledge.
-        await Assert.ThrowsAsync<EventLogUnavailableException>(() => harness.CreateLog(queueDown).AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None));
+        // The process commits, then cannot enqueue (it might as well have crashed right after the commit): the call is
+        // acknowledged all the same, as the event is durable and its range is in the outbox, written with it.
+        var crashed = harness.CreateLog(queueDown);
+        var appended = await crashed.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
+        Assert.Equal(new AppendedEvent("e1", "orders", 1, false), appended.Events.Single());
+        await crashed.DisposeAsync(); // waits for its hand-off, which fails
         Assert.True(queueDown.Calls > 0);
         Assert.NotNull(await harness.CreateLog().GetAsync("orders", 1, CancellationToken.None));
+        Assert.StartsWith("1-1@", await RelayQueue.OutboxAsync(harness.Storage, "orders"), StringComparison.Ordinal);
         Assert.Empty(await RelayQueue.DrainAsync(harness.Queue));
 
-        // After a restart Event Grid redelivers: same seq, no new entry, and the pending range is handed off now, once.
+        // After a restart Event Grid redelivers (an ack lost): same seq, no new entry, and the pending range is handed off
+        // now, once.
         var restarted = harness.CreateLog();
         var redelivered = await restarted.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
         var onceMore = await restarted.AppendAsync([EventLogHarness.Event("e1")], CancellationToken.None);
@@ -120,7 +127,56 @@ public sealed class EventLogTests(AzuriteFixture azurite)
         Assert.Equal(new AppendedEvent("e1", "orders", 1, true), redelivered.Events.Single());
         Assert.Equal(new AppendedEvent("e1", "orders", 1, true), onceMore.Events.Single());
         Assert.Single(await restarted.ReadAfterAsync("orders", 0, 100, CancellationToken.None));
-        Assert.Equal([RelayDeliveryMessage.For("orders", 1, 1)], await RelayQueue.DrainAsync(harness.Queue));
+        Assert.Equal([RelayDeliveryMessage.For("orders", 1, 1)], await RelayQueue.DrainWhenHandedOffAsync(harness.Storage, "orders"));
+    }
+
+    [Fact]
+    public async Task AppendAsync_QueueStalled_CallsStillAcknowledged_OutboxHoldsOneMergedRange_AllHandedOffOnceItAnswers()
+    {
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString);
+        var stalled = new StalledHandOff(harness.Services.GetRequiredService<IRelayHandOff>());
+        var log = harness.CreateLog(stalled);
+
+        // The queue takes no message (a storage queue stalled for a while): every call is still acknowledged at its commit,
+        // and the head's outbox holds one range for the run of commits, not one per commit (it never fills up).
+        var results = new List<AppendResult>();
+        for (var i = 1; i <= 20; i++)
+        {
+            results.Add(await log.AppendAsync([EventLogHarness.Event($"e{i}")], CancellationToken.None));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), results.Select(r => r.Events.Single().Seq));
+        Assert.Matches("^1-20@[0-9]+$", await RelayQueue.OutboxAsync(harness.Storage, "orders"));
+        Assert.True(stalled.Waiting > 0);
+
+        stalled.Release();
+        var messages = await RelayQueue.DrainWhenHandedOffAsync(harness.Storage, "orders");
+
+        var handOffs = RelayQueue.HandOffsPerSeq(messages, "orders");
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), handOffs.Keys.Order());
+        Assert.All(handOffs.Values, n => Assert.Equal(1, n));
+        Assert.InRange(messages.Count, 1, 3); // the first commit's range, then the ranges that queued behind it as one message
+    }
+
+    [Fact]
+    public async Task AppendAsync_CommitsWithinTheHandOffInterval_GoToTheQueueAsOneMessage()
+    {
+        await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString, new() { ["EventLog:HandOffInterval"] = "00:00:05" });
+        var log = harness.CreateLog();
+
+        for (var i = 1; i <= 6; i++)
+        {
+            await log.AppendAsync([EventLogHarness.Event($"e{i}")], CancellationToken.None);
+        }
+
+        await log.DisposeAsync(); // shutting down sends what waits for the interval at once
+        var messages = await RelayQueue.DrainAsync(harness.Queue);
+
+        var handOffs = RelayQueue.HandOffsPerSeq(messages, "orders");
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), handOffs.Keys.Order());
+        Assert.All(handOffs.Values, n => Assert.Equal(1, n));
+        Assert.InRange(messages.Count, 1, 2); // six commits: the first at once, the rest after the interval, in one message
+        Assert.Equal("", await RelayQueue.OutboxAsync(harness.Storage, "orders"));
     }
 
     [Fact]
@@ -128,8 +184,9 @@ public sealed class EventLogTests(AzuriteFixture azurite)
     {
         await using var harness = await EventLogHarness.CreateAsync(azurite.ConnectionString, new() { ["Relay:PendingGrace"] = "00:01:00" });
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await Assert.ThrowsAsync<EventLogUnavailableException>(() =>
-            harness.CreateLog(new FailingHandOff(), time).AppendAsync([EventLogHarness.Event("e1"), EventLogHarness.Event("e2")], CancellationToken.None));
+        var crashed = harness.CreateLog(new FailingHandOff(), time);
+        await crashed.AppendAsync([EventLogHarness.Event("e1"), EventLogHarness.Event("e2")], CancellationToken.None); // acknowledged: durable, in the outbox
+        await crashed.DisposeAsync(); // its hand-off failed: the range stays in the outbox
 
         var sweeper = harness.CreateLog(time: time);
         Assert.Equal(0, await sweeper.RecoverPendingAsync(CancellationToken.None)); // too young: its writer may still hand it off

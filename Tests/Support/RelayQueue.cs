@@ -1,5 +1,7 @@
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using FunctionsDashboard.Relay;
+using FunctionsDashboard.Storage;
 
 namespace FunctionsDashboard.Tests.Support;
 
@@ -20,6 +22,24 @@ internal static class RelayQueue
 
             messages.AddRange(batch.Select(m => RelayDeliveryMessage.Parse(m.Body.ToString())));
         }
+    }
+
+    /// <summary>
+    /// The messages on the queue once the outbox of <paramref name="stream"/> is empty: the webhook answers at the commit
+    /// and the hand-off follows beside the next commits, so the stream's head (its <c>Pending</c> ranges) says when every
+    /// committed range is on the queue and its removal written. Then nothing more is sent for what was committed so far.
+    /// </summary>
+    public static async Task<List<RelayDeliveryMessage>> DrainWhenHandedOffAsync(DashboardStorage storage, string stream)
+    {
+        await Eventually.WaitAsync(() => OutboxAsync(storage, stream), pending => pending == "", TimeSpan.FromSeconds(30), $"the outbox of {stream} empty");
+        return await DrainAsync(storage.Queue(RelayStorageNames.DeliveryQueue));
+    }
+
+    /// <summary>The outbox of <paramref name="stream"/> as stored on its head row (the directory says which day bucket holds it).</summary>
+    public static async Task<string?> OutboxAsync(DashboardStorage storage, string stream)
+    {
+        var directory = (await storage.Table(RelayStorageNames.StreamDirectoryTable).GetEntityAsync<TableEntity>("streams", stream)).Value;
+        return (await storage.Table("evlog" + directory.GetString("Bucket")).GetEntityAsync<TableEntity>(stream, "head")).Value.GetString("Pending");
     }
 
     /// <summary>How often each seq of <paramref name="stream"/> was handed off.</summary>
