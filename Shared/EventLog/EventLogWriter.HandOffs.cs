@@ -75,12 +75,15 @@ public sealed partial class EventLogWriter
             }
         }
 
-        /// <summary>True when every seq of <paramref name="range"/> (an outbox entry: maybe several commits merged) is handed off already or on its way.</summary>
-        private bool IsHandedOffOrHandingOff(PendingRange range)
+        /// <summary>
+        /// The parts of <paramref name="range"/> (an outbox entry: maybe several commits merged) that are neither handed off
+        /// already nor on their way; the failed ones count as not handed off (the sweep sends those).
+        /// </summary>
+        private List<PendingRange> NotHandedOff(PendingRange range)
         {
             lock (_handOffGate)
             {
-                return PendingRange.Without([range], [.. _handedOff, .. _handingOff]).Count == 0; // not the failed ones: the sweep sends those
+                return PendingRange.Without([range], [.. _handedOff, .. _handingOff]);
             }
         }
 

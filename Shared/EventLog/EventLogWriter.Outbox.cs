@@ -62,7 +62,7 @@ public sealed partial class EventLogWriter
             {
                 _head = await log._writePipeline.ExecuteAsync(async ct => await LoadHeadAsync(ct), CancellationToken.None);
                 var count = 0;
-                foreach (var range in _head.Pending.Where(r => r.Since <= request.Cutoff && !IsHandedOffOrHandingOff(r)).ToList())
+                foreach (var range in _head.Pending.Where(r => r.Since <= request.Cutoff).SelectMany(NotHandedOff).ToList())
                 {
                     try
                     {

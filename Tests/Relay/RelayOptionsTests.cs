@@ -58,6 +58,8 @@ public sealed class RelayOptionsTests
     [InlineData("Relay:Delivery:MaxAttempts", "0", "Relay:Delivery:MaxAttempts")]
     [InlineData("Relay:Delivery:MaxDelay", "00:00:01", "must be at least Relay:Delivery:BaseDelay")]
     [InlineData("Relay:Delivery:AttemptTimeout", "00:05:00", "Relay__Delivery__AttemptTimeout")]
+    [InlineData("EventLog:HandOffInterval", "00:00:06", "EventLog__HandOffInterval")]
+    [InlineData("EventLog:Retention", "00:01:00", "EventLog__Retention")]
     public async Task StartAsync_BadValue_FailsNamingTheSetting(string key, string value, string expectedInMessage)
     {
         using var host = CreateHost(new() { [key] = value });
