@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 using FunctionsDashboard.DevHost.Hosting;
+using FunctionsDashboard.EventLog;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -74,7 +75,7 @@ internal sealed class BenchServer(WebApplication app, Uri address) : IAsyncDispo
     }
 
     /// <summary>DevHost (the whole app, local Event Grid and SignalR Service) on a fresh storage prefix.</summary>
-    public static async Task<BenchServer> StartDevHostAsync(string root, string storage, IReadOnlyDictionary<string, string?> settings)
+    public static async Task<BenchServer> StartDevHostAsync(string root, string storage, IReadOnlyDictionary<string, string?> settings, IEventLogCommitListener? stages = null)
     {
         var port = LocalAzurite.FreePort();
         var config = new Dictionary<string, string?>
@@ -93,7 +94,14 @@ internal sealed class BenchServer(WebApplication app, Uri address) : IAsyncDispo
 
         var app = DevHostApplication.Create(
             ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", root],
-            builder => builder.Configuration.AddInMemoryCollection(config));
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(config);
+                if (stages is not null)
+                {
+                    builder.Services.AddSingleton(stages);
+                }
+            });
         await app.StartAsync();
         await app.Services.GetRequiredService<FunctionsDashboard.Health.Readiness>().WhenReady.WaitAsync(TimeSpan.FromSeconds(60));
         return new BenchServer(app, new Uri($"http://127.0.0.1:{port}"));

@@ -60,6 +60,8 @@ internal static class DeliveryBenchmark
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2048, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = TimeSpan.FromSeconds(60) };
         await using var bare = await BenchServer.StartBareSseAsync();
         var devHosts = new Dictionary<int, BenchServer>();
+        var stages = new CommitStages();
+        var firstMeasured = (int)(settings.Rate * settings.Warmup.TotalSeconds);
         try
         {
             foreach (var batch in settings.Batches)
@@ -68,7 +70,7 @@ internal static class DeliveryBenchmark
                 devHosts[batch] = await BenchServer.StartDevHostAsync(root, storage, new Dictionary<string, string?>
                 {
                     ["Relay:Delivery:MaxEventsPerMessage"] = batch.ToString(CultureInfo.InvariantCulture),
-                });
+                }, stages);
             }
 
             // One unmeasured round first: a freshly started DevHost runs its first seconds on unoptimised (tier-0) code, and
@@ -95,13 +97,13 @@ internal static class DeliveryBenchmark
                 foreach (var (batch, server) in signalRRows ? devHosts : [])
                 {
                     var signalR = await SignalRRowAsync(settings, http, server, $"signalr ({batch}/message)", $"lat-r{repeat}-b{batch}");
-                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse")));
+                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamName.From("/bench/" + $"lat-r{repeat}-b{batch}"), firstMeasured)}")));
                 }
 
                 if (sseRow)
                 {
                     var sse = await SseRowAsync(settings, http, devHosts.Values.First(), $"lat-sse-r{repeat}");
-                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse")));
+                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamName.From("/bench/" + $"lat-sse-r{repeat}"), firstMeasured)}")));
                 }
             }
 

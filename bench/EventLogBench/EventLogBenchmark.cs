@@ -121,7 +121,7 @@ internal static class EventLogBenchmark
         if (modes.Contains("latency"))
         {
             Say("");
-            Say(string.Create(CultureInfo.InvariantCulture, $"Latency (open loop, {settings.Rate} calls/s of 1 event, {settings.Duration.TotalSeconds:0} s after {settings.Warmup.TotalSeconds:0} s warm-up): append start → commit listener (durable, the push's start) and → call answered (after the hand-off)."));
+            Say(string.Create(CultureInfo.InvariantCulture, $"Latency (open loop, {settings.Rate} calls/s of 1 event, {settings.Duration.TotalSeconds:0} s after {settings.Warmup.TotalSeconds:0} s warm-up): append start → commit listener (durable, the push's start) and → call answered (at the commit since 2026-12-03; before, after the queue hand-off)."));
             Say("");
             Say("| variant | events | durable p50 / p90 / p99 ms | answered p50 / p99 ms | events/commit | failed |");
             Say("|---|---:|---:|---:|---:|---:|");
