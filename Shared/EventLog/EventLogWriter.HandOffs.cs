@@ -201,22 +201,18 @@ public sealed partial class EventLogWriter
             }
 
             var remaining = interval - log._timeProvider.GetElapsedTime(_lastHandOff);
-            if (remaining > TimeSpan.Zero)
+            if (remaining <= TimeSpan.Zero)
             {
-                await PauseAsync(remaining);
+                return;
             }
-        }
 
-        /// <summary>Waits <paramref name="delay"/>, or less when the writer shuts down (then what is queued goes at once).</summary>
-        private async Task PauseAsync(TimeSpan delay)
-        {
             try
             {
-                await Task.Delay(delay, log._timeProvider, log.Stopping);
+                await Task.Delay(remaining, log._timeProvider, log.Stopping);
             }
             catch (OperationCanceledException)
             {
-                // Shutting down.
+                // Shutting down: what is queued goes at once.
             }
         }
 

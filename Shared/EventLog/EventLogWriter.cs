@@ -126,7 +126,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         _disposing = true;
-        CancelStopping();
+        _stopping.Cancel();
         foreach (var writer in _writers.Values)
         {
             _ = writer.WakeForShutdown();
@@ -139,7 +139,7 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
     public async ValueTask DisposeAsync()
     {
         _disposing = true;
-        CancelStopping();
+        _stopping.Cancel();
         var idle = _writers.Values.Select(w => w.WakeForShutdown()).ToList();
         try
         {
@@ -151,18 +151,6 @@ public sealed partial class EventLogWriter : IAsyncDisposable, IDisposable
         }
 
         _deadlines.Dispose();
-    }
-
-    private void CancelStopping()
-    {
-        try
-        {
-            _stopping.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed twice.
-        }
     }
 
     private StreamWriter WriterFor(string stream) =>

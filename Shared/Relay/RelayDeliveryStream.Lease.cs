@@ -4,8 +4,8 @@ namespace FunctionsDashboard.Relay;
 
 /// <summary>
 /// The stream's lease and durable watermark (<see cref="RelayDeliveryLease"/>): taking and renewing it before sending,
-/// the watermark written beside the sends (at most every second) and with the release, the linger with the lease (and the head poll while another
-/// instance commits to the stream), the release when the host stops.
+/// the watermark written beside the sends (at most every second) and with the release, the linger with the lease (and
+/// the head poll while another instance commits to the stream), the release when the host stops.
 /// </summary>
 internal sealed partial class RelayDeliveryStream
 {

@@ -9,8 +9,9 @@ namespace FunctionsDashboard.Relay;
 /// consecutive events each), and waits for each message to settle before the next, so a stream cannot reorder on this
 /// instance and the two paths cannot send an event twice. <c>_settled</c> is the delivered watermark: every seq up to it
 /// is delivered or dead-lettered. It is made durable (<see cref="DeliveryStateStore"/>) beside the sends at most every
-/// <see cref="WatermarkInterval"/>, and when the idle loop lets the lease go after its linger. Events the fast path did not bring (another instance
-/// committed them, this instance restarted) are read from the log through <see cref="IEventLogReader"/>. The loop runs
+/// <see cref="WatermarkInterval"/>, and when the idle loop lets the lease go after its linger. Events the fast path did
+/// not bring (another instance committed them, this instance restarted) are read from the log through
+/// <see cref="IEventLogReader"/>. The loop runs
 /// only while there is work. The lease, the durable watermark and the linger are in <c>RelayDeliveryStream.Lease.cs</c>;
 /// what the next hub message carries (memory, or the log) in <c>RelayDeliveryStream.Batches.cs</c>.
 /// </summary>

@@ -75,11 +75,7 @@ internal sealed class EventLogHarness : IAsyncDisposable
     }
 
     /// <summary>The stored head row of a stream: the directory says which day bucket holds it.</summary>
-    public async Task<TableEntity> HeadEntityAsync(string stream)
-    {
-        var directory = (await Storage.Table(RelayStorageNames.StreamDirectoryTable).GetEntityAsync<TableEntity>("streams", stream)).Value;
-        return (await BucketTable(directory.GetString("Bucket")).GetEntityAsync<TableEntity>(stream, "head")).Value;
-    }
+    public Task<TableEntity> HeadEntityAsync(string stream) => RelayQueue.HeadEntityAsync(Storage, stream);
 
     /// <summary>The bucket table of a day (<c>yyyyMMdd</c>).</summary>
     public TableClient BucketTable(string day) => Storage.Table("evlog" + day);

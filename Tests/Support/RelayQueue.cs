@@ -35,11 +35,15 @@ internal static class RelayQueue
         return await DrainAsync(storage.Queue(RelayStorageNames.DeliveryQueue));
     }
 
-    /// <summary>The outbox of <paramref name="stream"/> as stored on its head row (the directory says which day bucket holds it).</summary>
-    public static async Task<string?> OutboxAsync(DashboardStorage storage, string stream)
+    /// <summary>The outbox of <paramref name="stream"/> as stored on its head row.</summary>
+    public static async Task<string?> OutboxAsync(DashboardStorage storage, string stream) =>
+        (await HeadEntityAsync(storage, stream)).GetString("Pending");
+
+    /// <summary>The stored head row of a stream: the directory says which day bucket holds it.</summary>
+    public static async Task<TableEntity> HeadEntityAsync(DashboardStorage storage, string stream)
     {
         var directory = (await storage.Table(RelayStorageNames.StreamDirectoryTable).GetEntityAsync<TableEntity>("streams", stream)).Value;
-        return (await storage.Table("evlog" + directory.GetString("Bucket")).GetEntityAsync<TableEntity>(stream, "head")).Value.GetString("Pending");
+        return (await storage.Table("evlog" + directory.GetString("Bucket")).GetEntityAsync<TableEntity>(stream, "head")).Value;
     }
 
     /// <summary>How often each seq of <paramref name="stream"/> was handed off.</summary>

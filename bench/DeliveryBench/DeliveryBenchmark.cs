@@ -96,14 +96,16 @@ internal static class DeliveryBenchmark
                 say(baseline.Row());
                 foreach (var (batch, server) in signalRRows ? devHosts : [])
                 {
-                    var signalR = await SignalRRowAsync(settings, http, server, $"signalr ({batch}/message)", $"lat-r{repeat}-b{batch}");
-                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamName.From("/bench/" + $"lat-r{repeat}-b{batch}"), firstMeasured)}")));
+                    var topic = $"lat-r{repeat}-b{batch}";
+                    var signalR = await SignalRRowAsync(settings, http, server, $"signalr ({batch}/message)", topic);
+                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}")));
                 }
 
                 if (sseRow)
                 {
-                    var sse = await SseRowAsync(settings, http, devHosts.Values.First(), $"lat-sse-r{repeat}");
-                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamName.From("/bench/" + $"lat-sse-r{repeat}"), firstMeasured)}")));
+                    var topic = $"lat-sse-r{repeat}";
+                    var sse = await SseRowAsync(settings, http, devHosts.Values.First(), topic);
+                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}")));
                 }
             }
 
@@ -148,11 +150,14 @@ internal static class DeliveryBenchmark
     private static async Task<LatencyResult> SseRowAsync(BenchSettings settings, HttpClient http, BenchServer server, string topic)
     {
         var run = new LatencyRun(settings.Clients, settings.Rate, settings.Warmup, settings.Duration);
-        var stream = StreamName.From("/bench/" + topic);
+        var stream = StreamOf(topic);
         await PublishToAppAsync(http, server, topic, -1); // the stream must exist before SSE clients can name it
         await using var clients = await run.ConnectSseAsync(http, new Uri(server.Address, $"/api/events?stream={Uri.EscapeDataString(stream)}"), e => e.GetProperty("data"));
         return await run.RunAsync("sse", n => PublishToAppAsync(http, server, topic, n));
     }
+
+    /// <summary>The stream the relay files a bench topic's events under (their topic is <c>/bench/{topic}</c>).</summary>
+    private static string StreamOf(string topic) => StreamName.From("/bench/" + topic);
 
     private static async Task<bool> PublishToAppAsync(HttpClient http, BenchServer server, string topic, int n)
     {
