@@ -54,7 +54,7 @@ internal static class DeliveryBenchmark
         say("- `bare-sse`: bare Kestrel, `POST /publish` pushes the body to every `GET /sse` client (the baseline).");
         say("- `signalr (n/message)`: `POST /api/eventgrid` on DevHost (durable commit, then delivery) → local SignalR Service → .NET `HubConnection`s; `Relay:Delivery:MaxEventsPerMessage` = n.");
         say("- `sse`: the same publish → DevHost `GET /api/events?stream=` clients.");
-        say("- Before the measured rows, one unmeasured round of each DevHost row (3 s) warms the freshly started DevHost up.");
+        say("- Before the measured rows, unmeasured 3 s rounds of every row run until a round spends under 2 % of its time in the JIT (a freshly started DevHost under load compiles its hot methods again for its first ~25 s); each row notes the JIT time within it.");
         say("");
         say(LatencyResult.Header);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2048, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = TimeSpan.FromSeconds(60) };
@@ -62,6 +62,7 @@ internal static class DeliveryBenchmark
         var devHosts = new Dictionary<int, BenchServer>();
         var stages = new CommitStages();
         var firstMeasured = (int)(settings.Rate * settings.Warmup.TotalSeconds);
+        var warmUp = "";
         try
         {
             foreach (var batch in settings.Batches)
@@ -73,39 +74,46 @@ internal static class DeliveryBenchmark
                 }, stages);
             }
 
-            // One unmeasured round first: a freshly started DevHost runs its first seconds on unoptimised (tier-0) code, and
-            // whichever row came first paid for it (the first SignalR row of a launch was often several times the others).
-            var warm = settings with { Duration = TimeSpan.FromSeconds(3) };
+            // Unmeasured rounds of every row first, until the process compiles almost nothing (bench/Common/JitWarmUp.cs): a
+            // freshly started DevHost under load compiles its hot methods again at tier 1 for its first ~25 s, and a fixed
+            // 3 s round left the measured rows in the middle of it (2–4 s of JIT per 5 s on two cores).
+            var warm = settings with { Duration = TimeSpan.FromSeconds(3), Warmup = TimeSpan.FromSeconds(1) };
             var signalRRows = settings.Rows.Contains("signalr");
             var sseRow = settings.Rows.Contains("sse");
-            foreach (var (batch, server) in signalRRows ? devHosts : [])
+            warmUp = await JitWarmUp.UntilQuietAsync(async round =>
             {
-                var row = await SignalRRowAsync(warm, http, server, $"signalr ({batch}/message) warm-up", $"lat-warm-b{batch}");
-                Console.Error.WriteLine($"warm-up round, not counted: signalr p99 {row.P99:0.0} ms");
-            }
+                await BareRowAsync(warm, http, bare);
+                foreach (var (batch, server) in signalRRows ? devHosts : [])
+                {
+                    await SignalRRowAsync(warm, http, server, $"signalr ({batch}/message) warm-up", $"lat-warm{round}-b{batch}");
+                }
 
-            if (sseRow)
-            {
-                var warmSse = await SseRowAsync(warm, http, devHosts.Values.First(), "lat-sse-warm");
-                Console.Error.WriteLine($"warm-up round, not counted: sse p99 {warmSse.P99:0.0} ms");
-            }
+                if (sseRow)
+                {
+                    await SseRowAsync(warm, http, devHosts.Values.First(), $"lat-sse-warm{round}");
+                }
+            });
+            Console.Error.WriteLine(warmUp);
 
             for (var repeat = 0; repeat < settings.Repeat; repeat++)
             {
+                var jit = JitMeter.Start();
                 var baseline = await BareRowAsync(settings, http, bare);
-                say(baseline.Row());
+                say(baseline.Row(JitNote(jit)));
                 foreach (var (batch, server) in signalRRows ? devHosts : [])
                 {
                     var topic = $"lat-r{repeat}-b{batch}";
+                    jit = JitMeter.Start();
                     var signalR = await SignalRRowAsync(settings, http, server, $"signalr ({batch}/message)", topic);
-                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}")));
+                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {JitNote(jit)}")));
                 }
 
                 if (sseRow)
                 {
                     var topic = $"lat-sse-r{repeat}";
+                    jit = JitMeter.Start();
                     var sse = await SseRowAsync(settings, http, devHosts.Values.First(), topic);
-                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}")));
+                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {JitNote(jit)}")));
                 }
             }
 
@@ -115,6 +123,9 @@ internal static class DeliveryBenchmark
                 say("");
                 say($"DevHost ({batch}/message) counters: accepted {stats!.Accepted}, commits {stats.Commits}, delivered {stats.Delivered}, hub messages {stats.Sends}, retried {stats.Retried}, dead-lettered {stats.DeadLettered}, 503s {stats.Unavailable}.");
             }
+
+            say("");
+            say($"Before the rows, {warmUp}.");
         }
         finally
         {
@@ -155,6 +166,8 @@ internal static class DeliveryBenchmark
         await using var clients = await run.ConnectSseAsync(http, new Uri(server.Address, $"/api/events?stream={Uri.EscapeDataString(stream)}"), e => e.GetProperty("data"));
         return await run.RunAsync("sse", n => PublishToAppAsync(http, server, topic, n));
     }
+
+    private static string JitNote(JitMeter jit) => string.Create(CultureInfo.InvariantCulture, $"JIT {jit.Compiled.TotalMilliseconds:0} ms in the row");
 
     /// <summary>The stream the relay files a bench topic's events under (their topic is <c>/bench/{topic}</c>).</summary>
     private static string StreamOf(string topic) => StreamName.From("/bench/" + topic);

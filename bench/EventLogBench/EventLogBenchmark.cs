@@ -49,13 +49,15 @@ internal static class EventLogBenchmark
         Say("");
         Say(LoadResult.Header);
         var bytesNotes = new List<string>();
+        var warmUps = new List<string>();
         var modes = (settings.Only ?? "single,two,latency").Split(',');
         foreach (var c in settings.Concurrency)
         {
-            // One unmeasured round of the baseline and of each log row first: the first rows of a launch ran on tier-0 code
-            // (and on Azurite's unoptimised JavaScript) and measured the warm-up (the first 1-event row of a launch cost up to
-            // 2.7x the bench CPU per event of the second in the same run). Every measured row below runs warm.
-            await WarmUpAsync(host.Services, raw, c, settings);
+            // Unmeasured rounds of the baseline and of each log row first, until the process compiles almost nothing
+            // (bench/Common/JitWarmUp.cs): the first rows of a launch ran on tier-0 code (and on Azurite's unoptimised
+            // JavaScript) and measured the warm-up (the first 1-event row of a launch cost up to 2.7x the bench CPU per event
+            // of the second in the same run). Every measured row below runs warm.
+            warmUps.Add($"concurrency {c}: {await WarmUpAsync(host.Services, raw, c, settings)}");
             foreach (var k in settings.Sizes)
             {
                 // Baseline, one and two instances alternate (--repeats times): the machine's load drifts, and in-memory
@@ -83,11 +85,12 @@ internal static class EventLogBenchmark
                         var stats = host.Services.GetRequiredService<RelayStats>();
                         var before = stats.Snapshot();
                         var cpu = CpuMeter.Start(azurite);
+                        var jit = JitMeter.Start();
                         var result = await ClosedLoop.RunAsync($"log {k}/call", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
                         var after = stats.Snapshot();
                         var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
                         Say(result.Row(string.Create(CultureInfo.InvariantCulture,
-                            $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit; {cpu.PerThousand(after.Accepted - before.Accepted)} events")));
+                            $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit; {cpu.PerThousand(after.Accepted - before.Accepted)} events; JIT {jit.Compiled.TotalMilliseconds:0} ms in the row")));
                         if (repeat == 0)
                         {
                             bytesNotes.Add(await BytesPerEventAsync(host.Services, stream, after.Accepted - before.Accepted));
@@ -130,6 +133,8 @@ internal static class EventLogBenchmark
             }
         }
 
+        Say("");
+        Say("Before the rows, " + string.Join("; ", warmUps) + ".");
         Say("");
         Say("Bytes stored per event (Azure's entity size formula over the stream's partitions, 1,030-byte event JSON data):");
         foreach (var note in bytesNotes)
@@ -274,23 +279,26 @@ internal static class EventLogBenchmark
     /// The unmeasured round: the raw batches, then the log at each call size (one instance, a stream of its own), each
     /// for the warm-up time, so that the measured rows run on optimised code in both processes.
     /// </summary>
-    private static async Task WarmUpAsync(IServiceProvider services, TableClient raw, int concurrency, BenchSettings settings)
+    private static async Task<string> WarmUpAsync(IServiceProvider services, TableClient raw, int concurrency, BenchSettings settings)
     {
-        Console.Error.WriteLine("warm-up round (not measured)");
+        Console.Error.WriteLine("warm-up rounds (not measured), until the JIT is quiet");
         var none = TimeSpan.Zero;
-        await ClosedLoop.RunAsync("warm raw", concurrency, none, settings.Warmup, async (w, n) =>
+        return await JitWarmUp.UntilQuietAsync(async round =>
         {
-            await RawBatchAsync(raw, $"warm{w}", n);
-            return true;
+            await ClosedLoop.RunAsync("warm raw", concurrency, none, settings.Warmup, async (w, n) =>
+            {
+                await RawBatchAsync(raw, $"warm{round}-{w}", n);
+                return true;
+            });
+            foreach (var k in settings.Sizes)
+            {
+                var clock = new ShiftedClock();
+                await using var log = ActivatorUtilities.CreateInstance<RelayEventLog>(services, EventLogCommitListeners.Of(), clock);
+                var stream = $"warm-{concurrency}-{k}-{Guid.NewGuid():N}"[..40];
+                await SteadyStateAsync(log, clock, stream, settings);
+                await ClosedLoop.RunAsync($"warm log {k}/call", concurrency, none, settings.Warmup, (_, n) => AppendAsync(log, stream, k, n));
+            }
         });
-        foreach (var k in settings.Sizes)
-        {
-            var clock = new ShiftedClock();
-            await using var log = ActivatorUtilities.CreateInstance<RelayEventLog>(services, EventLogCommitListeners.Of(), clock);
-            var stream = $"warm-{concurrency}-{k}-{Guid.NewGuid():N}"[..40];
-            await SteadyStateAsync(log, clock, stream, settings);
-            await ClosedLoop.RunAsync($"warm log {k}/call", concurrency, none, settings.Warmup, (_, n) => AppendAsync(log, stream, k, n));
-        }
     }
 
     /// <summary>

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+
+namespace FunctionsDashboard.Bench.Common;
+
+/// <summary>
+/// Warm-up until the JIT is quiet. A freshly started app under load spends its first tens of seconds compiling: every hot
+/// method is compiled again at tier 1 (tiered compilation, dynamic PGO), on the same cores the load runs on. In DeliveryBench
+/// that was 2–4 s of JIT time per 5 s for the first ~25 s of DevHost's load (dotnet-counters, 2026-12-03), so a fixed 3 s
+/// warm-up measured the rows in the middle of it. A server that has been up for a while has none of it, and neither has the
+/// small bare baseline after its own warm-up, so rows are measured only once the process compiles almost nothing.
+/// </summary>
+internal static class JitWarmUp
+{
+    /// <summary>The share of a round's wall time spent compiling below which the process counts as warm.</summary>
+    public const double QuietShare = 0.02;
+
+    /// <summary>
+    /// Runs <paramref name="round"/> (round number) until one round spends less than <see cref="QuietShare"/> of its wall time
+    /// in the JIT, at most <paramref name="maxRounds"/> times; each round's JIT share goes to stderr.
+    /// </summary>
+    public static async Task<string> UntilQuietAsync(Func<int, Task> round, int maxRounds = 12)
+    {
+        var total = Stopwatch.StartNew();
+        var jitBefore = JitInfo.GetCompilationTime();
+        for (var i = 0; i < maxRounds; i++)
+        {
+            var meter = JitMeter.Start();
+            await round(i);
+            var share = meter.Share;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up round {i + 1}: JIT {meter.Compiled.TotalMilliseconds:0} ms of {meter.Elapsed.TotalSeconds:0.0} s ({share:P1})"));
+            if (share < QuietShare)
+            {
+                return Summary(i + 1, total.Elapsed, JitInfo.GetCompilationTime() - jitBefore, quiet: true);
+            }
+        }
+
+        return Summary(maxRounds, total.Elapsed, JitInfo.GetCompilationTime() - jitBefore, quiet: false);
+    }
+
+    private static string Summary(int rounds, TimeSpan elapsed, TimeSpan jit, bool quiet)
+    {
+        var end = quiet
+            ? string.Create(CultureInfo.InvariantCulture, $"the last under {QuietShare:P0} JIT")
+            : string.Create(CultureInfo.InvariantCulture, $"still over {QuietShare:P0} JIT after {rounds} rounds (measured anyway)");
+        return string.Create(CultureInfo.InvariantCulture, $"warm-up: {rounds} round(s), {elapsed.TotalSeconds:0} s, {jit.TotalSeconds:0.0} s of JIT; {end}");
+    }
+}
+
+/// <summary>The JIT time this process spent (all threads) since <see cref="Start"/>.</summary>
+internal readonly struct JitMeter
+{
+    private readonly TimeSpan _jit;
+    private readonly long _started;
+
+    private JitMeter(TimeSpan jit, long started) => (_jit, _started) = (jit, started);
+
+    public static JitMeter Start() => new(JitInfo.GetCompilationTime(), Stopwatch.GetTimestamp());
+
+    public TimeSpan Compiled => JitInfo.GetCompilationTime() - _jit;
+
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+
+    public double Share => Compiled / Elapsed;
+}
