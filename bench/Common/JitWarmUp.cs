@@ -18,25 +18,30 @@ internal static class JitWarmUp
 
     /// <summary>
     /// Runs <paramref name="round"/> (round number) until one round spends less than <see cref="QuietShare"/> of its wall time
-    /// in the JIT, at most <paramref name="maxRounds"/> times; each round's JIT share goes to stderr.
+    /// in the JIT, at most <paramref name="maxRounds"/> times; each round's JIT share goes to stderr. <paramref name="jitTime"/>
+    /// is the JIT time so far of the processes that count (default: this process, <see cref="JitInfo"/>).
     /// </summary>
-    public static async Task<string> UntilQuietAsync(Func<int, Task> round, int maxRounds = 12)
+    public static async Task<string> UntilQuietAsync(Func<int, Task> round, int maxRounds = 12, Func<TimeSpan>? jitTime = null)
     {
+        jitTime ??= static () => JitInfo.GetCompilationTime();
         var total = Stopwatch.StartNew();
-        var jitBefore = JitInfo.GetCompilationTime();
+        var jitBefore = jitTime();
         for (var i = 0; i < maxRounds; i++)
         {
-            var meter = JitMeter.Start();
+            var roundJit = jitTime();
+            var roundStart = Stopwatch.GetTimestamp();
             await round(i);
-            var share = meter.Share;
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up round {i + 1}: JIT {meter.Compiled.TotalMilliseconds:0} ms of {meter.Elapsed.TotalSeconds:0.0} s ({share:P1})"));
+            var compiled = jitTime() - roundJit;
+            var elapsed = Stopwatch.GetElapsedTime(roundStart);
+            var share = compiled / elapsed;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up round {i + 1}: JIT {compiled.TotalMilliseconds:0} ms of {elapsed.TotalSeconds:0.0} s ({share:P1})"));
             if (share < QuietShare)
             {
-                return Summary(i + 1, total.Elapsed, JitInfo.GetCompilationTime() - jitBefore, quiet: true);
+                return Summary(i + 1, total.Elapsed, jitTime() - jitBefore, quiet: true);
             }
         }
 
-        return Summary(maxRounds, total.Elapsed, JitInfo.GetCompilationTime() - jitBefore, quiet: false);
+        return Summary(maxRounds, total.Elapsed, jitTime() - jitBefore, quiet: false);
     }
 
     private static string Summary(int rounds, TimeSpan elapsed, TimeSpan jit, bool quiet)

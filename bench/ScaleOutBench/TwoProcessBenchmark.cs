@@ -26,8 +26,8 @@ internal static partial class TwoProcessBenchmark
     internal sealed record Settings(TimeSpan Duration, TimeSpan Warmup, int Concurrency, int PerRequest);
 
     public static string Header =>
-        "| processes | events/s | vs raw-batch entities/s | call p50 / p99 ms | publish → client p50 / p99 ms | events | gap-free, one seq per id | at the client | inversions (raw / after dedupe) |\n" +
-        "|---:|---:|---:|---:|---:|---:|---|---|---:|";
+        "| processes | events/s | vs raw-batch entities/s | call p50 / p99 ms | publish → client p50 / p99 ms | events | gap-free, one seq per id | at the client | inversions (raw / after dedupe) | before the row |\n" +
+        "|---:|---:|---:|---:|---:|---:|---|---|---:|---|";
 
     /// <summary>The baseline: entity-group transactions of 100 <c>Add</c> entities of ~1 KiB, one partition per worker (entities/s).</summary>
     public static async Task<double> RawBatchAsync(string storage, Settings settings)
@@ -73,6 +73,25 @@ internal static partial class TwoProcessBenchmark
 
                 await PostAsync(hosts[probe % hosts.Count].Client, "/bench/probe", [$"probe-{probe}"]);
                 await Task.Delay(100);
+            }
+
+            // Warm-up rounds (another stream) until the DevHost processes compile almost nothing: fresh processes under load
+            // compile their hot methods again at tier 1 for tens of seconds, two processes on two cores twice over.
+            var jits = hosts.Select(h => ProcessJit.Start(h.Process.Id)).ToList();
+            string warmUp;
+            try
+            {
+                warmUp = await JitWarmUp.UntilQuietAsync(
+                    round => ClosedLoop.RunAsync("warm-up", settings.Concurrency, TimeSpan.Zero, TimeSpan.FromSeconds(4), async (worker, n) =>
+                        await PostAsync(hosts[worker % hosts.Count].Client, "/bench/warm", [.. Enumerable.Range(0, settings.PerRequest).Select(i => $"w{n}-{i}")]) is not null),
+                    jitTime: () => jits.Aggregate(TimeSpan.Zero, (sum, jit) => sum + jit.Compiled));
+            }
+            finally
+            {
+                foreach (var jit in jits)
+                {
+                    await jit.DisposeAsync();
+                }
             }
 
             var acks = new ConcurrentDictionary<string, (long Seq, long At)>(StringComparer.Ordinal);
@@ -126,7 +145,7 @@ internal static partial class TwoProcessBenchmark
             var raw = Inversions(mine.Select(r => r.Seq));
             var deduped = Inversions(mine.GroupBy(r => r.Id).Select(g => g.First().Seq));
             return string.Create(CultureInfo.InvariantCulture,
-                $"| {processes} | {result.PerSecond * settings.PerRequest:N0} | {result.PerSecond * settings.PerRequest / rawEntityRate:P0} of {rawEntityRate:N0} | {result.Percentile(50):0.0} / {result.Percentile(99):0.0} | {P(latencies, 50):0.0} / {P(latencies, 99):0.0} | {acks.Count:N0} ({result.Failures} failed calls) | {(gapFree ? "yes" : "**no**")} | {distinct:N0} of {acks.Count:N0} ({mine.Count - distinct} repeats) | {raw} / {deduped} |");
+                $"| {processes} | {result.PerSecond * settings.PerRequest:N0} | {result.PerSecond * settings.PerRequest / rawEntityRate:P0} of {rawEntityRate:N0} | {result.Percentile(50):0.0} / {result.Percentile(99):0.0} | {P(latencies, 50):0.0} / {P(latencies, 99):0.0} | {acks.Count:N0} ({result.Failures} failed calls) | {(gapFree ? "yes" : "**no**")} | {distinct:N0} of {acks.Count:N0} ({mine.Count - distinct} repeats) | {raw} / {deduped} | {warmUp} |");
         }
         finally
         {
