@@ -53,19 +53,24 @@ internal static class JitWarmUp
     }
 }
 
-/// <summary>The JIT time this process spent (all threads) since <see cref="Start"/>.</summary>
-internal readonly struct JitMeter
+/// <summary>The JIT time and the GC pauses of this process (all threads) since <see cref="Start"/>: what a measured row shared its cores with.</summary>
+internal readonly struct RuntimeMeter
 {
     private readonly TimeSpan _jit;
-    private readonly long _started;
+    private readonly TimeSpan _paused;
+    private readonly int _gen0;
+    private readonly int _gen1;
+    private readonly int _gen2;
 
-    private JitMeter(TimeSpan jit, long started) => (_jit, _started) = (jit, started);
+    private RuntimeMeter(TimeSpan jit, TimeSpan paused, int gen0, int gen1, int gen2) =>
+        (_jit, _paused, _gen0, _gen1, _gen2) = (jit, paused, gen0, gen1, gen2);
 
-    public static JitMeter Start() => new(JitInfo.GetCompilationTime(), Stopwatch.GetTimestamp());
+    public static RuntimeMeter Start() =>
+        new(JitInfo.GetCompilationTime(), GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
 
     public TimeSpan Compiled => JitInfo.GetCompilationTime() - _jit;
 
-    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+    public TimeSpan Paused => GC.GetTotalPauseDuration() - _paused;
 
-    public double Share => Compiled / Elapsed;
+    public string Note => string.Create(CultureInfo.InvariantCulture, $"JIT {Compiled.TotalMilliseconds:0} ms, GC pauses {Paused.TotalMilliseconds:0} ms ({GC.CollectionCount(0) - _gen0} / {GC.CollectionCount(1) - _gen1} / {GC.CollectionCount(2) - _gen2} collections of gen 0 / 1 / 2) in the row");
 }

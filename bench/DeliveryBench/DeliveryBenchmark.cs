@@ -54,7 +54,7 @@ internal static class DeliveryBenchmark
         say("- `bare-sse`: bare Kestrel, `POST /publish` pushes the body to every `GET /sse` client (the baseline).");
         say("- `signalr (n/message)`: `POST /api/eventgrid` on DevHost (durable commit, then delivery) → local SignalR Service → .NET `HubConnection`s; `Relay:Delivery:MaxEventsPerMessage` = n.");
         say("- `sse`: the same publish → DevHost `GET /api/events?stream=` clients.");
-        say("- Before the measured rows, unmeasured 3 s rounds of every row run until a round spends under 2 % of its time in the JIT (a freshly started DevHost under load compiles its hot methods again for its first ~25 s); each row notes the JIT time within it.");
+        say("- Before the measured rows, unmeasured 3 s rounds of every row run until a round spends under 2 % of its time in the JIT (a freshly started DevHost under load compiles its hot methods again for its first ~25 s); each row notes the JIT time and the GC pauses within it.");
         say("");
         say(LatencyResult.Header);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2048, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = TimeSpan.FromSeconds(60) };
@@ -97,23 +97,23 @@ internal static class DeliveryBenchmark
 
             for (var repeat = 0; repeat < settings.Repeat; repeat++)
             {
-                var jit = JitMeter.Start();
+                var runtime = RuntimeMeter.Start();
                 var baseline = await BareRowAsync(settings, http, bare);
-                say(baseline.Row(JitNote(jit)));
+                say(baseline.Row(runtime.Note));
                 foreach (var (batch, server) in signalRRows ? devHosts : [])
                 {
                     var topic = $"lat-r{repeat}-b{batch}";
-                    jit = JitMeter.Start();
+                    runtime = RuntimeMeter.Start();
                     var signalR = await SignalRRowAsync(settings, http, server, $"signalr ({batch}/message)", topic);
-                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {JitNote(jit)}")));
+                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {runtime.Note}")));
                 }
 
                 if (sseRow)
                 {
                     var topic = $"lat-sse-r{repeat}";
-                    jit = JitMeter.Start();
+                    runtime = RuntimeMeter.Start();
                     var sse = await SseRowAsync(settings, http, devHosts.Values.First(), topic);
-                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {JitNote(jit)}")));
+                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {runtime.Note}")));
                 }
             }
 
@@ -166,8 +166,6 @@ internal static class DeliveryBenchmark
         await using var clients = await run.ConnectSseAsync(http, new Uri(server.Address, $"/api/events?stream={Uri.EscapeDataString(stream)}"), e => e.GetProperty("data"));
         return await run.RunAsync("sse", n => PublishToAppAsync(http, server, topic, n));
     }
-
-    private static string JitNote(JitMeter jit) => string.Create(CultureInfo.InvariantCulture, $"JIT {jit.Compiled.TotalMilliseconds:0} ms in the row");
 
     /// <summary>The stream the relay files a bench topic's events under (their topic is <c>/bench/{topic}</c>).</summary>
     private static string StreamOf(string topic) => StreamName.From("/bench/" + topic);

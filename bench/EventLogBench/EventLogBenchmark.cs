@@ -85,12 +85,12 @@ internal static class EventLogBenchmark
                         var stats = host.Services.GetRequiredService<RelayStats>();
                         var before = stats.Snapshot();
                         var cpu = CpuMeter.Start(azurite);
-                        var jit = JitMeter.Start();
+                        var runtime = RuntimeMeter.Start();
                         var result = await ClosedLoop.RunAsync($"log {k}/call", c, settings.Warmup, settings.Duration, (_, n) => AppendAsync(single, stream, k, n));
                         var after = stats.Snapshot();
                         var perCommit = (after.Accepted - before.Accepted) / (double)Math.Max(1, after.Commits - before.Commits);
                         Say(result.Row(string.Create(CultureInfo.InvariantCulture,
-                            $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit; {cpu.PerThousand(after.Accepted - before.Accepted)} events; JIT {jit.Compiled.TotalMilliseconds:0} ms in the row")));
+                            $"{result.PerSecond * k:0} events/s = {result.PerSecond * k / entityRate:P0} of the baseline's entity rate; {perCommit:0.0} events/commit; {cpu.PerThousand(after.Accepted - before.Accepted)} events; {runtime.Note}")));
                         if (repeat == 0)
                         {
                             bytesNotes.Add(await BytesPerEventAsync(host.Services, stream, after.Accepted - before.Accepted));
