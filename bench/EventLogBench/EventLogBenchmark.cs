@@ -276,8 +276,9 @@ internal static class EventLogBenchmark
             new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(partition, $"{n:D19}-{i:D3}") { ["Data"] = Payload })));
 
     /// <summary>
-    /// The unmeasured round: the raw batches, then the log at each call size (one instance, a stream of its own), each
-    /// for the warm-up time, so that the measured rows run on optimised code in both processes.
+    /// The unmeasured rounds: the raw batches, then the log at each call size (one instance, a stream of its own), each
+    /// for the warm-up time, until a round compiles almost nothing, so that the measured rows run on optimised code in
+    /// both processes. Returns the warm-up's summary for the report.
     /// </summary>
     private static async Task<string> WarmUpAsync(IServiceProvider services, TableClient raw, int concurrency, BenchSettings settings)
     {

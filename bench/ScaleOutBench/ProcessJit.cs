@@ -14,6 +14,7 @@ internal sealed class ProcessJit : IAsyncDisposable
     private readonly EventPipeSession _session;
     private readonly Task _reading;
     private long _microseconds;
+    private int _samples;
 
     private ProcessJit(EventPipeSession session)
     {
@@ -22,6 +23,9 @@ internal sealed class ProcessJit : IAsyncDisposable
         source.Dynamic.All += OnEvent;
         _reading = Task.Run(source.Process);
     }
+
+    /// <summary>Whether the process's counter has arrived at least once (if not, <see cref="Compiled"/> means nothing).</summary>
+    public bool Read => Volatile.Read(ref _samples) > 0;
 
     /// <summary>JIT time of the process since the meter started (lags by up to the counter interval, 1 s).</summary>
     public TimeSpan Compiled => TimeSpan.FromMicroseconds(Interlocked.Read(ref _microseconds));
@@ -43,6 +47,7 @@ internal sealed class ProcessJit : IAsyncDisposable
             return;
         }
 
+        Interlocked.Increment(ref _samples);
         Interlocked.Add(ref _microseconds, (long)(Convert.ToDouble(increment, System.Globalization.CultureInfo.InvariantCulture) * 1000));
     }
 

@@ -85,6 +85,10 @@ internal static partial class TwoProcessBenchmark
                     round => ClosedLoop.RunAsync("warm-up", settings.Concurrency, TimeSpan.Zero, TimeSpan.FromSeconds(4), async (worker, n) =>
                         await PostAsync(hosts[worker % hosts.Count].Client, "/bench/warm", [.. Enumerable.Range(0, settings.PerRequest).Select(i => $"w{n}-{i}")]) is not null),
                     jitTime: () => jits.Aggregate(TimeSpan.Zero, (sum, jit) => sum + jit.Compiled));
+                if (!jits.All(jit => jit.Read))
+                {
+                    warmUp += " (**a DevHost's JIT counter never arrived: the warm-up length is not known**)";
+                }
             }
             finally
             {
