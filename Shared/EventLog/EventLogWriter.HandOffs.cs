@@ -218,8 +218,8 @@ public sealed partial class EventLogWriter
 
         /// <summary>
         /// The queue messages for <paramref name="items"/> (with the new ranges whose hand-off failed before): new ranges
-        /// that follow each other without a gap become one
-        /// message; a range handed off again for a redelivery is a message of its own (it is pending, maybe far back).
+        /// that follow each other without a gap become one message; a range handed off again for a redelivery is a message
+        /// of its own (it is pending, maybe far back).
         /// </summary>
         private static IEnumerable<(PendingRange Message, List<PendingRange> Ranges, bool Again)> Messages(List<(PendingRange Range, bool Again)> items)
         {
@@ -246,6 +246,5 @@ public sealed partial class EventLogWriter
                 yield return (r, [r], true);
             }
         }
-
     }
 }

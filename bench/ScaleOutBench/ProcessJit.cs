@@ -12,6 +12,7 @@ namespace FunctionsDashboard.Bench;
 internal sealed class ProcessJit : IAsyncDisposable
 {
     private readonly EventPipeSession _session;
+    private readonly EventPipeEventSource _source;
     private readonly Task _reading;
     private long _microseconds;
     private int _samples;
@@ -19,9 +20,9 @@ internal sealed class ProcessJit : IAsyncDisposable
     private ProcessJit(EventPipeSession session)
     {
         _session = session;
-        var source = new EventPipeEventSource(session.EventStream);
-        source.Dynamic.All += OnEvent;
-        _reading = Task.Run(source.Process);
+        _source = new EventPipeEventSource(session.EventStream);
+        _source.Dynamic.All += OnEvent;
+        _reading = Task.Run(_source.Process);
     }
 
     /// <summary>Whether the process's counter has arrived at least once (if not, <see cref="Compiled"/> means nothing).</summary>
@@ -63,6 +64,7 @@ internal sealed class ProcessJit : IAsyncDisposable
         }
 
         await _reading.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _source.Dispose();
         _session.Dispose();
     }
 }
