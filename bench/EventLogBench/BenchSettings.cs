@@ -4,9 +4,10 @@ namespace FunctionsDashboard.Bench;
 
 /// <summary>
 /// Command line: <c>--duration 10 --warmup 3 --concurrency 16,64 --sizes 1,10 --only single,two,latency --rate 200
-/// --repeats 2 [--window-start] --storage "&lt;connection string&gt;"</c>.
+/// --repeats 2 [--window-start] [--shared-tables] --storage "&lt;connection string&gt;"</c>. With <c>--shared-tables</c> every row
+/// writes the same tables (as before 2026-12-03), not tables of its own.
 /// </summary>
-internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, IReadOnlyList<int> Concurrency, IReadOnlyList<int> Sizes, int Rate, int Repeats, bool WindowStart, string? Only, string? Storage)
+internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, IReadOnlyList<int> Concurrency, IReadOnlyList<int> Sizes, int Rate, int Repeats, bool WindowStart, bool SharedTables, string? Only, string? Storage)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -21,6 +22,7 @@ internal sealed record BenchSettings(TimeSpan Duration, TimeSpan Warmup, IReadOn
             int.Parse(Value("--rate") ?? "200", CultureInfo.InvariantCulture),
             int.Parse(Value("--repeats") ?? "2", CultureInfo.InvariantCulture),
             args.Contains("--window-start"),
+            args.Contains("--shared-tables"),
             Value("--only"),
             Value("--storage") ?? Environment.GetEnvironmentVariable("FUNCTIONSDASHBOARD_BENCH_STORAGE"));
     }

@@ -45,12 +45,29 @@ internal static class EventLogBenchmark
         Say($"# Event log benchmark {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Say("");
         Say($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load generator, log and Azurite " +
-            $"(in memory, {azurite?.Layout ?? "given by --storage"}) on the same cores. Closed loop, warm-up {settings.Warmup.TotalSeconds:0} s, measured {settings.Duration.TotalSeconds:0} s per row, ~1 KiB events, one stream per row.");
+            $"(in memory, {azurite?.Layout ?? "given by --storage"}) on the same cores. Closed loop, warm-up {settings.Warmup.TotalSeconds:0} s, measured {settings.Duration.TotalSeconds:0} s per row, ~1 KiB events, one stream per row, " +
+            (settings.SharedTables
+                ? "every row in the same tables (--shared-tables)."
+                : "each row in tables no earlier row wrote (the baseline a table of its own; the log a day bucket and id-index window of its own, its clock shifted by whole fortnights): in-memory Azurite's cost per insert grows with the table's row count, Azure's does not. The raw-batch-100 row in the filled table shows that effect in the same run."));
         Say("");
         Say(LoadResult.Header);
         var bytesNotes = new List<string>();
         var warmUps = new List<string>();
         var modes = (settings.Only ?? "single,two,latency").Split(',');
+        var tablesUsed = 0;
+        async Task<TableClient> RawTableAsync()
+        {
+            if (settings.SharedTables)
+            {
+                return raw;
+            }
+
+            var fresh = tables.GetTableClient(string.Create(CultureInfo.InvariantCulture, $"{prefix}raw{++tablesUsed}"));
+            await fresh.CreateAsync();
+            return fresh;
+        }
+
+        int LogTables() => settings.SharedTables ? 0 : ++tablesUsed;
         foreach (var c in settings.Concurrency)
         {
             // Unmeasured rounds of the baseline and of each log row first, until the process compiles almost nothing
@@ -60,16 +77,35 @@ internal static class EventLogBenchmark
             warmUps.Add($"concurrency {c}: {await WarmUpAsync(host.Services, raw, c, settings)}");
             foreach (var k in settings.Sizes)
             {
-                // Baseline, one and two instances alternate (--repeats times): the machine's load drifts, and in-memory
-                // Azurite gets slower as it fills (a second 10-event row of a launch cost it up to 1.6x the CPU per event
-                // of the first), so each log row is compared with the baseline measured right before it.
+                // Baseline, one and two instances alternate (--repeats times): the machine's load drifts, so each log row is
+                // compared with the baseline measured right before it. Each writes tables of its own (README): in-memory
+                // Azurite gets slower as a table fills (a second 10-event row of a launch cost it up to 1.6x the CPU per
+                // event of the first when all rows shared the tables).
                 for (var repeat = 0; repeat < settings.Repeats; repeat++)
                 {
+                    if (!settings.SharedTables)
+                    {
+                        // The same batches in the warm-up's table, which every round and row of this kind made fuller: what the
+                        // log rows of a shared-tables launch were compared with, and what they paid themselves.
+                        var filledCpu = CpuMeter.Start(azurite);
+                        var filledRows = Interlocked.Read(ref _rawRowsInWarmUpTable);
+                        long filledOps = 0;
+                        var filled = await ClosedLoop.RunAsync("raw-batch-100, filled table", c, settings.Warmup, settings.Duration, async (w, n) =>
+                        {
+                            await RawBatchAsync(raw, $"f{repeat}-{k}-{w}", n);
+                            Interlocked.Increment(ref filledOps);
+                            Interlocked.Add(ref _rawRowsInWarmUpTable, 100);
+                            return true;
+                        });
+                        Say(filled.Row(string.Create(CultureInfo.InvariantCulture, $"not the baseline: the same batches in the warm-up's table ({filledRows:N0} rows before the row): {filled.PerSecond * 100:0} entities/s; {filledCpu.PerThousand(filledOps * 100)} entities")));
+                    }
+
+                    var rawTable = await RawTableAsync();
                     var rawCpu = CpuMeter.Start(azurite);
                     long rawOps = 0;
                     var batch = await ClosedLoop.RunAsync("raw-batch-100", c, settings.Warmup, settings.Duration, async (w, n) =>
                     {
-                        await RawBatchAsync(raw, $"p{w}", n);
+                        await RawBatchAsync(rawTable, $"p{w}", n);
                         Interlocked.Increment(ref rawOps);
                         return true;
                     });
@@ -81,7 +117,7 @@ internal static class EventLogBenchmark
                         var clock = new ShiftedClock();
                         var single = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), clock);
                         var stream = $"one-{c}-{k}-{Guid.NewGuid():N}"[..40];
-                        await SteadyStateAsync(single, clock, stream, settings);
+                        await SteadyStateAsync(single, clock, stream, settings, LogTables());
                         var stats = host.Services.GetRequiredService<RelayStats>();
                         var before = stats.Snapshot();
                         var cpu = CpuMeter.Start(azurite);
@@ -105,7 +141,7 @@ internal static class EventLogBenchmark
                         var a = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), clock);
                         var b = ActivatorUtilities.CreateInstance<RelayEventLog>(host.Services, EventLogCommitListeners.Of(), clock);
                         var shared = $"two-{c}-{k}-{Guid.NewGuid():N}"[..40];
-                        await SteadyStateAsync(a, clock, shared, settings);
+                        await SteadyStateAsync(a, clock, shared, settings, LogTables());
                         var acked = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
                         var twoBefore = host.Services.GetRequiredService<RelayStats>().Snapshot();
                         var twoCpu = CpuMeter.Start(azurite);
@@ -129,7 +165,7 @@ internal static class EventLogBenchmark
             Say("|---|---:|---:|---:|---:|---:|");
             for (var repeat = 0; repeat < settings.Repeats; repeat++)
             {
-                Say(await LatencyRowAsync(host.Services, settings));
+                Say(await LatencyRowAsync(host.Services, settings, LogTables()));
             }
         }
 
@@ -156,6 +192,9 @@ internal static class EventLogBenchmark
     }
 
     private static readonly string Payload = new('x', 1000);
+
+    /// <summary>Entities written to the warm-up's raw table so far (the filled-table row reports it).</summary>
+    private static long _rawRowsInWarmUpTable;
 
     /// <summary>
     /// CPU time of this process (load generator + log) and of Azurite over a row (warm-up included), per 1,000 items: a
@@ -203,14 +242,14 @@ internal static class EventLogBenchmark
         }
     }
 
-    private static async Task<string> LatencyRowAsync(IServiceProvider services, BenchSettings settings)
+    private static async Task<string> LatencyRowAsync(IServiceProvider services, BenchSettings settings, int fortnights)
     {
         var durable = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var listener = new RecordingListener(durable);
         var clock = new ShiftedClock();
         var log = ActivatorUtilities.CreateInstance<RelayEventLog>(services, EventLogCommitListeners.Of(listener), clock);
         var stream = $"lat-{Guid.NewGuid():N}"[..30];
-        await SteadyStateAsync(log, clock, stream, settings);
+        await SteadyStateAsync(log, clock, stream, settings, fortnights);
         var stats = services.GetRequiredService<RelayStats>();
         var starts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var answered = new System.Collections.Concurrent.ConcurrentBag<double>();
@@ -289,6 +328,7 @@ internal static class EventLogBenchmark
             await ClosedLoop.RunAsync("warm raw", concurrency, none, settings.Warmup, async (w, n) =>
             {
                 await RawBatchAsync(raw, $"warm{round}-{w}", n);
+                Interlocked.Add(ref _rawRowsInWarmUpTable, 100);
                 return true;
             });
             foreach (var k in settings.Sizes)
@@ -296,7 +336,7 @@ internal static class EventLogBenchmark
                 var clock = new ShiftedClock();
                 await using var log = ActivatorUtilities.CreateInstance<RelayEventLog>(services, EventLogCommitListeners.Of(), clock);
                 var stream = $"warm-{concurrency}-{k}-{Guid.NewGuid():N}"[..40];
-                await SteadyStateAsync(log, clock, stream, settings);
+                await SteadyStateAsync(log, clock, stream, settings, 0);
                 await ClosedLoop.RunAsync($"warm log {k}/call", concurrency, none, settings.Warmup, (_, n) => AppendAsync(log, stream, k, n));
             }
         });
@@ -305,12 +345,14 @@ internal static class EventLogBenchmark
     /// <summary>
     /// Steady state: the stream gets its first event "yesterday" (the clock shifted back a day), so the measured commits
     /// run with a previous day's bucket, as a stream does every day after its first. With <c>--window-start</c> the measured
-    /// day is the first day of an id-index window (claims in two windows).
+    /// day is the first day of an id-index window (claims in two windows). <paramref name="fortnights"/> moves the measured
+    /// day that many 14-day steps on: a day bucket and index windows (the current one and the one before) that no other
+    /// step writes, with the day's place in its window unchanged.
     /// </summary>
-    private static async Task SteadyStateAsync(RelayEventLog log, ShiftedClock clock, string stream, BenchSettings settings)
+    private static async Task SteadyStateAsync(RelayEventLog log, ShiftedClock clock, string stream, BenchSettings settings, int fortnights)
     {
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var measuredDay = settings.WindowStart ? WindowStartAfter(today) : WindowMiddleFrom(today);
+        var measuredDay = (settings.WindowStart ? WindowStartAfter(today) : WindowMiddleFrom(today)).AddDays(14 * fortnights);
         clock.Offset = TimeSpan.FromDays(measuredDay.DayNumber - today.DayNumber - 1);
         await log.AppendAsync([Event(stream + "-yesterday", stream, 0)], CancellationToken.None);
         clock.Offset = TimeSpan.FromDays(measuredDay.DayNumber - today.DayNumber);
