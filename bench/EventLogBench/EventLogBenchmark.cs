@@ -75,7 +75,8 @@ internal static class EventLogBenchmark
             // JavaScript) and measured the warm-up (the first 1-event row of a launch cost up to 2.7x the bench CPU per event
             // of the second in the same run). Every measured row below runs warm.
             warmUps.Add($"concurrency {c}: {await WarmUpAsync(host.Services, raw, c, settings)}");
-            foreach (var k in settings.Sizes)
+            // The ingest rows and their baselines (none with --only latency).
+            foreach (var k in modes.Contains("single") || modes.Contains("two") ? settings.Sizes : [])
             {
                 // Baseline, one and two instances alternate (--repeats times): the machine's load drifts, so each log row is
                 // compared with the baseline measured right before it. Each writes tables of its own (README): in-memory
