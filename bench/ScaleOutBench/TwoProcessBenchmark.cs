@@ -57,6 +57,7 @@ internal static partial class TwoProcessBenchmark
         var portA = LocalAzurite.FreePort();
         var signalR = $"Endpoint=http://127.0.0.1:{portA}/localsignalr;AccessKey={AccessKey};Version=1.0;";
         var hosts = new List<(Process Process, HttpClient Client)>();
+        var jits = new List<ProcessJit>();
         try
         {
             for (var i = 0; i < processes; i++)
@@ -86,34 +87,21 @@ internal static partial class TwoProcessBenchmark
             // The rounds run at a light load (--jit-concurrency, --jit-per-request): compiling takes the same calls, and the
             // fewer events they leave in the log's tables (the row's day bucket and id-index window: DevHost runs on the real
             // clock), the closer those tables are to the baseline's new one. The row reports what the DevHost processes
-            // still compiled while it was measured, so a warm-up too light to reach the row's code would show.
-            var jits = hosts.Select(h => ProcessJit.Start(h.Process.Id)).ToList();
+            // still compiled in its closed loop, so a warm-up too light to reach the row's code would show.
+            jits.AddRange(hosts.Select(h => ProcessJit.Start(h.Process.Id)));
             TimeSpan JitTime() => jits.Aggregate(TimeSpan.Zero, (sum, jit) => sum + jit.Compiled);
-            string warmUp;
             long warmUpEvents = 0;
-            try
-            {
-                warmUp = await JitWarmUp.UntilQuietAsync(
-                    _ => ClosedLoop.RunAsync("warm-up", settings.JitConcurrency, TimeSpan.Zero, TimeSpan.FromSeconds(4), async (worker, n) =>
-                    {
-                        var ok = await PostAsync(hosts[worker % hosts.Count].Client, "/bench/warm", [.. Enumerable.Range(0, settings.JitPerRequest).Select(i => $"w{n}-{i}")]) is not null;
-                        Interlocked.Add(ref warmUpEvents, ok ? settings.JitPerRequest : 0);
-                        return ok;
-                    }),
-                    jitTime: JitTime);
-                if (!jits.All(jit => jit.Read))
+            var warmUp = await JitWarmUp.UntilQuietAsync(
+                _ => ClosedLoop.RunAsync("warm-up", settings.JitConcurrency, TimeSpan.Zero, TimeSpan.FromSeconds(4), async (worker, n) =>
                 {
-                    warmUp += " (**a DevHost's JIT counter never arrived: the warm-up length is not known**)";
-                }
-            }
-            catch
+                    var ok = await PostAsync(hosts[worker % hosts.Count].Client, "/bench/warm", [.. Enumerable.Range(0, settings.JitPerRequest).Select(i => $"w{n}-{i}")]) is not null;
+                    Interlocked.Add(ref warmUpEvents, ok ? settings.JitPerRequest : 0);
+                    return ok;
+                }),
+                jitTime: JitTime);
+            if (!jits.All(jit => jit.Read))
             {
-                foreach (var jit in jits)
-                {
-                    await jit.DisposeAsync();
-                }
-
-                throw;
+                warmUp += " (**a DevHost's JIT counter never arrived: the warm-up length is not known**)";
             }
 
             // The baseline right before the measured row, with Azurite and this process as warm as the row will find them, in a
@@ -146,13 +134,7 @@ internal static partial class TwoProcessBenchmark
                 return true;
             });
             await Task.Delay(TimeSpan.FromSeconds(1.5)); // the JIT counter comes once a second
-            var jitInRow = JitTime() - jitBeforeRow;
-            foreach (var jit in jits)
-            {
-                await jit.DisposeAsync();
-            }
-
-            warmUp += string.Create(CultureInfo.InvariantCulture, $"; DevHost JIT in the row {jitInRow.TotalMilliseconds:N0} ms");
+            warmUp += string.Create(CultureInfo.InvariantCulture, $"; DevHost JIT in the row's closed loop {(JitTime() - jitBeforeRow).TotalMilliseconds:N0} ms");
 
             // Everything acknowledged must reach the client.
             var deadline = Stopwatch.GetTimestamp() + (60 * Stopwatch.Frequency);
@@ -187,6 +169,11 @@ internal static partial class TwoProcessBenchmark
         }
         finally
         {
+            foreach (var jit in jits)
+            {
+                await jit.DisposeAsync();
+            }
+
             foreach (var (process, client) in hosts)
             {
                 client.Dispose();
