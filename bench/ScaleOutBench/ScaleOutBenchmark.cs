@@ -6,7 +6,8 @@ namespace FunctionsDashboard.Bench;
 
 /// <summary>
 /// Command line: <c>--only prune|instances --prune 1000000,5000000 --duration 10 --warmup 2 --concurrency 16
-/// --per-request 10 --repeats 1 --jit-concurrency 2 --jit-per-request 1</c>. One Azurite (private, in memory) for every row; baselines in the same run.
+/// --per-request 10 --repeats 1 --jit-concurrency 2 --jit-per-request 1</c>. One Azurite (private, in memory) for every
+/// row; baselines in the same run.
 /// </summary>
 internal static class ScaleOutBenchmark
 {
@@ -51,7 +52,7 @@ internal static class ScaleOutBenchmark
             // One and two processes alternating (--repeats pairs): load drifts, the ratios that count are within a pair and
             // against the baseline each row measures right before its measured part.
             Say(string.Create(CultureInfo.InvariantCulture, $"Baseline, same Azurite: raw-batch-100 at concurrency {settings.Concurrency} in a new table, measured in each row after its warm-up."));
-            Say(string.Create(CultureInfo.InvariantCulture, $"Before each row, JIT warm-up rounds at a light load (concurrency {settings.JitConcurrency}, {settings.JitPerRequest} event(s) per request, another stream) until the DevHost processes compile almost nothing; the last column gives what they still compiled in the measured row."));
+            Say(string.Create(CultureInfo.InvariantCulture, $"Before each row, JIT warm-up rounds at a light load (concurrency {settings.JitConcurrency}, {settings.JitPerRequest} event(s) per request, another stream) until the DevHost processes compile almost nothing; the last column also gives what they still compiled in the row's closed loop (its unmeasured start included)."));
             Say("");
             Say(TwoProcessBenchmark.Header);
             for (var repeat = 0; repeat < Int("--repeats", 1); repeat++)

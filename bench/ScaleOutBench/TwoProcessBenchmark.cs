@@ -32,7 +32,7 @@ internal static partial class TwoProcessBenchmark
     internal sealed record Settings(TimeSpan Duration, TimeSpan Warmup, int Concurrency, int PerRequest, int JitConcurrency, int JitPerRequest);
 
     public static string Header =>
-        "| processes | events/s | vs raw-batch entities/s | call p50 / p99 ms | publish → client p50 / p99 ms | events | gap-free, one seq per id | at the client | inversions (raw / after dedupe) | before the row |\n" +
+        "| processes | events/s | vs raw-batch entities/s | call p50 / p99 ms | publish → client p50 / p99 ms | events | gap-free, one seq per id | at the client | inversions (raw / after dedupe) | before and in the row |\n" +
         "|---:|---:|---:|---:|---:|---:|---|---|---:|---|";
 
     /// <summary>The baseline: entity-group transactions of 100 <c>Add</c> entities of ~1 KiB, one partition per worker (entities/s).</summary>
