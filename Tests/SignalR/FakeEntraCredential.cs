@@ -12,18 +12,29 @@ namespace FunctionsDashboard.Tests.SignalR;
 /// </summary>
 internal sealed class FakeEntraCredential(string signingKey, string objectId) : TokenCredential
 {
+    private readonly List<string> _scopes = [];
     private int _calls;
 
-    public List<string> Scopes { get; } = [];
+    /// <summary>The scopes asked for so far (a copy: a refresh may ask while a test reads).</summary>
+    public IReadOnlyList<string> Scopes
+    {
+        get
+        {
+            lock (_scopes)
+            {
+                return [.. _scopes];
+            }
+        }
+    }
 
     public int Calls => Volatile.Read(ref _calls);
 
     public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
-        lock (Scopes)
+        lock (_scopes)
         {
-            Scopes.AddRange(requestContext.Scopes);
+            _scopes.AddRange(requestContext.Scopes);
         }
 
         var resource = requestContext.Scopes.Single().Replace("/.default", "", StringComparison.Ordinal);
