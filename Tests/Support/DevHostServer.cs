@@ -1,14 +1,27 @@
 using FunctionsDashboard.DevHost.Hosting;
+using Microsoft.AspNetCore.Connections;
 using FunctionsDashboard.Health;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Polly;
+using Polly.Retry;
 
 namespace FunctionsDashboard.Tests.Support;
 
 /// <summary>A real DevHost on a free loopback port, for end-to-end tests over real HTTP.</summary>
 public sealed class DevHostServer : IAsyncDisposable
 {
+    /// <summary>A start that lost its probed port to another socket is tried again (on a new port).</summary>
+    private static readonly ResiliencePipeline PortTaken = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<IOException>(e => e.InnerException is AddressInUseException),
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.Zero,
+        })
+        .Build();
+
     private DevHostServer(WebApplication app)
     {
         App = app;
@@ -36,30 +49,45 @@ public sealed class DevHostServer : IAsyncDisposable
         int? fixedPort = null,
         IEnumerable<string>? extraArgs = null)
     {
-        // A fixed free port (not 0) so the local SignalR connection string can name it before the server starts.
-        var port = fixedPort ?? AzuriteFixture.FreePort();
-        var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["AzureWebJobsStorage"] = storageConnectionString,
-            ["AzureSignalRConnectionString"] = LocalSignalRConnectionString(port),
-            // Each server gets its own tables, queues and containers in the shared Azurite.
-            ["Storage:Prefix"] = UniquePrefix(),
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
-
-        var app = DevHostApplication.Create(
-            // The committed sample, not a developer's local.settings.json: tests must not depend on a machine's settings.
-            ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", RepoPaths.Root, "--DevHost:SettingsFile", "local.settings.sample.json", .. extraArgs ?? []],
-            builder =>
+        // A fixed free port (not 0) so the local SignalR connection string can name it before the server starts. Another
+        // test's socket can take that port between the probe and the bind: then the start is tried again on a new one.
+        var app = await (fixedPort is null ? PortTaken : ResiliencePipeline.Empty).ExecuteAsync(
+            async ct =>
             {
-                builder.Configuration.AddInMemoryCollection(all);
-                configure?.Invoke(builder);
-            });
-        await app.StartAsync();
+                var port = fixedPort ?? AzuriteFixture.FreePort();
+                var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+                {
+                    ["AzureWebJobsStorage"] = storageConnectionString,
+                    ["AzureSignalRConnectionString"] = LocalSignalRConnectionString(port),
+                    // Each server gets its own tables, queues and containers in the shared Azurite.
+                    ["Storage:Prefix"] = UniquePrefix(),
+                    ["Logging:LogLevel:Default"] = "Warning",
+                };
+                foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+                {
+                    all[key] = value;
+                }
+
+                var candidate = DevHostApplication.Create(
+                    // The committed sample, not a developer's local.settings.json: tests must not depend on a machine's settings.
+                    ["--urls", $"http://127.0.0.1:{port}", "--DevHost:Root", RepoPaths.Root, "--DevHost:SettingsFile", "local.settings.sample.json", .. extraArgs ?? []],
+                    builder =>
+                    {
+                        builder.Configuration.AddInMemoryCollection(all);
+                        configure?.Invoke(builder);
+                    });
+                try
+                {
+                    await candidate.StartAsync(ct);
+                    return candidate;
+                }
+                catch
+                {
+                    await candidate.DisposeAsync();
+                    throw;
+                }
+            },
+            CancellationToken.None);
         var server = new DevHostServer(app);
         if (waitUntilReady)
         {
