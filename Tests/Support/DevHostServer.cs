@@ -1,7 +1,7 @@
 using FunctionsDashboard.DevHost.Hosting;
-using Microsoft.AspNetCore.Connections;
 using FunctionsDashboard.Health;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Polly;
