@@ -31,6 +31,10 @@ internal sealed class LocalAzurite : IAsyncDisposable
     /// <summary>The Azurite processes (for CPU accounting).</summary>
     public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Id).ToList();
 
+    /// <summary>Each Azurite process with what it serves: <c>Azurite</c>, or with <c>BENCH_AZURITE=split</c> <c>Azurite blob</c>, <c>… queue</c>, <c>… table</c>.</summary>
+    public IReadOnlyList<(string Name, int Id)> Services =>
+        _processes.Count == 1 ? [("Azurite", _processes[0].Id)] : [.. _processes.Zip(new[] { "blob", "queue", "table" }, (p, s) => ($"Azurite {s}", p.Id))];
+
     public static async Task<LocalAzurite> StartAsync(string root)
     {
         var src = Path.Combine(root, "node_modules", "azurite", "dist", "src");

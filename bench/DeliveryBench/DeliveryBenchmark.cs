@@ -32,7 +32,7 @@ internal static class DeliveryBenchmark
 
         if (settings.Modes.Contains("latency"))
         {
-            await LatencyAsync(settings, root, storage, Say);
+            await LatencyAsync(settings, root, storage, azurite, Say);
         }
 
         if (settings.Modes.Contains("drain"))
@@ -47,7 +47,7 @@ internal static class DeliveryBenchmark
         return 0;
     }
 
-    private static async Task LatencyAsync(BenchSettings settings, string root, string storage, Action<string> say)
+    private static async Task LatencyAsync(BenchSettings settings, string root, string storage, LocalAzurite? azurite, Action<string> say)
     {
         say($"## Publish → client latency ({settings.Clients} clients × {settings.Rate} events/s, 1 event per publish request, ~0.6 KiB data; warm-up {settings.Warmup.TotalSeconds:0} s, measured {settings.Duration.TotalSeconds:0} s per row)");
         say("");
@@ -95,25 +95,31 @@ internal static class DeliveryBenchmark
             });
             Console.Error.WriteLine(warmUp);
 
+            // Where each row's CPU went: this process (clients, publisher, DevHost and the local SignalR Service) and Azurite
+            // (with BENCH_AZURITE=split, per service).
+            CpuMeter Cpu() => CpuMeter.Start([.. (azurite?.Services ?? []).Select(a => (a.Name, (IEnumerable<int>)[a.Id]))]);
             for (var repeat = 0; repeat < settings.Repeat; repeat++)
             {
                 var runtime = RuntimeMeter.Start();
+                var cpu = Cpu();
                 var baseline = await BareRowAsync(settings, http, bare);
-                say(baseline.Row(runtime.Note));
+                say(baseline.Row($"{cpu.Cores}; {runtime.Note}"));
                 foreach (var (batch, server) in signalRRows ? devHosts : [])
                 {
                     var topic = $"lat-r{repeat}-b{batch}";
                     runtime = RuntimeMeter.Start();
+                    cpu = Cpu();
                     var signalR = await SignalRRowAsync(settings, http, server, $"signalr ({batch}/message)", topic);
-                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {runtime.Note}")));
+                    say(signalR.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {signalR.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {cpu.Cores}; {runtime.Note}")));
                 }
 
                 if (sseRow)
                 {
                     var topic = $"lat-sse-r{repeat}";
                     runtime = RuntimeMeter.Start();
+                    cpu = Cpu();
                     var sse = await SseRowAsync(settings, http, devHosts.Values.First(), topic);
-                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {runtime.Note}")));
+                    say(sse.Row(string.Create(CultureInfo.InvariantCulture, $"p99 = {sse.P99 / baseline.P99:0.0}× bare-sse; {stages.Summary(StreamOf(topic), firstMeasured)}; {cpu.Cores}; {runtime.Note}")));
                 }
             }
 

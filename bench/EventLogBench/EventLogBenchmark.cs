@@ -202,52 +202,6 @@ internal static class EventLogBenchmark
     /// <summary>Entities written to the warm-up's raw table so far (the filled-table row reports it).</summary>
     private static long _rawRowsInWarmUpTable;
 
-    /// <summary>
-    /// CPU time of this process (load generator + log) and of Azurite over a row (warm-up included), per 1,000 items: a
-    /// cost that, unlike a rate, does not move much with what else the shared cores are running.
-    /// </summary>
-    private sealed class CpuMeter
-    {
-        private readonly IReadOnlyList<Process>? _azurite;
-        private readonly TimeSpan _self;
-        private readonly TimeSpan _storage;
-
-        private CpuMeter(IReadOnlyList<Process>? azurite)
-        {
-            _azurite = azurite;
-            _self = Process.GetCurrentProcess().TotalProcessorTime;
-            _storage = StorageCpu();
-        }
-
-        public static CpuMeter Start(LocalAzurite? azurite) => new(azurite?.ProcessIds.Select(Process.GetProcessById).ToList());
-
-        private TimeSpan StorageCpu()
-        {
-            var total = TimeSpan.Zero;
-            foreach (var process in _azurite ?? [])
-            {
-                process.Refresh();
-                total += process.TotalProcessorTime;
-            }
-
-            return total;
-        }
-
-        /// <summary>"CPU x ms bench + y ms Azurite per 1,000" for <paramref name="items"/> items since the start.</summary>
-        public string PerThousand(long items)
-        {
-            var self = Process.GetCurrentProcess().TotalProcessorTime - _self;
-            var n = Math.Max(1, items) / 1000.0;
-            if (_azurite is null)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"CPU {self.TotalMilliseconds / n:0} ms (bench process; Azurite not measured with --storage) per 1,000");
-            }
-
-            var storage = StorageCpu() - _storage;
-            return string.Create(CultureInfo.InvariantCulture, $"CPU {self.TotalMilliseconds / n:0} ms bench + {storage.TotalMilliseconds / n:0} ms Azurite per 1,000");
-        }
-    }
-
     private static async Task<string> LatencyRowAsync(IServiceProvider services, BenchSettings settings, int fortnights)
     {
         var durable = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
